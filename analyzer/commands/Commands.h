@@ -1,0 +1,57 @@
+// The subcommands of `leakscope`. main.cpp parses the command line (CLI11) into these option structs;
+// each run* function does one command's work and returns the process exit code (ExitCode).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/Gate.h"
+
+namespace leakscope::analyzer {
+
+enum ExitCode : int {
+    kExitClean = 0,       // nothing found by a gate (or the command simply succeeded)
+    kExitLeakFound = 1,   // a gate found a leak
+    kExitInputError = 2,  // bad usage or unreadable/corrupt input
+};
+
+// One requested output: --format F [--output FILE] ("" = stdout).
+struct OutputRequest {
+    std::string format = "text";
+    std::string path;
+};
+
+struct ReportOptions {
+    std::vector<std::string> inputs;  // directories and/or snapshot files
+    std::vector<std::string> labels;  // empty: every label except "exit"
+    int warmup = 1;
+    std::vector<OutputRequest> outputs;
+};
+
+
+struct RunOptions {
+    std::string out_dir;
+    int depth = 0;         // 0: the preload's default
+    int interval_ms = -1;  // -1: not set
+    std::string fail_alloc;
+    bool no_follow_exec = false;
+    bool check = false;
+    ReportOptions report;  // inputs filled with out_dir after the run
+    GateOptions gate;
+    std::vector<std::string> program;
+};
+
+int runShow(const std::string& file);
+int runDiff(const std::string& before, const std::string& after, const std::vector<OutputRequest>& outputs);
+int runReport(const ReportOptions& options);
+int runCheck(const ReportOptions& options, const GateOptions& gate);
+int runSnap(const std::string& pid, const std::string& label);
+int runProgram(RunOptions options);
+
+// Loads the inputs, analyses them, applies the gate (`gate` nullptr: the default gate, for the
+// verdict only), writes every requested output. Returns kExitLeakFound only when `gate` is given.
+int analyzeAndReport(const ReportOptions& options, const GateOptions* gate);
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,126 @@
+// `leakscope run [options] -- PROG ARGS...`: runs PROG under the preload, then reports on every
+// snapshot its processes wrote (and with --check, gates). Without --check the exit code is PROG's own
+// (128+signal when it was killed), so `leakscope run` can stand in for the program in scripts.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "commands/Commands.h"
+#include "core/SnapshotSet.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+namespace fs = std::filesystem;
+
+volatile sig_atomic_t g_child = 0;
+
+// SIGINT/SIGTERM to leakscope go to the program: it decides how to stop, and its exit snapshot is written.
+void forwardSignal(int signal_number) {
+    if (g_child > 0) kill(pid_t(g_child), signal_number);
+}
+
+// The preload: $LEAKSCOPE_PRELOAD, else next to this binary, in the build tree (../preload/), or in
+// an install tree (../lib/leakscope/, ../lib/).
+std::string findPreload() {
+    if (const char* configured = std::getenv("LEAKSCOPE_PRELOAD"); configured && *configured) return configured;
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const char* candidate : {"libleakscope.so", "../preload/libleakscope.so", "../lib/leakscope/libleakscope.so",
+                                  "../lib/libleakscope.so", "../lib/x86_64-linux-gnu/leakscope/libleakscope.so"}) {
+        fs::path path = self / candidate;
+        if (fs::is_regular_file(path, ec)) return fs::weakly_canonical(path, ec).string();
+    }
+    return "";
+}
+
+void setEnvironment(const RunOptions& options, const std::string& preload, const std::string& out_dir) {
+    const char* existing = std::getenv("LD_PRELOAD");
+    std::string ld_preload = existing && *existing ? std::string(existing) + ":" + preload : preload;
+    setenv("LD_PRELOAD", ld_preload.c_str(), 1);
+    setenv("LEAKSCOPE_OUTPUT_DIR", out_dir.c_str(), 1);
+    if (options.depth > 0) setenv("LEAKSCOPE_DEPTH", std::to_string(options.depth).c_str(), 1);
+    if (options.interval_ms >= 0) setenv("LEAKSCOPE_INTERVAL_MS", std::to_string(options.interval_ms).c_str(), 1);
+    if (!options.fail_alloc.empty()) setenv("LEAKSCOPE_FAIL_ALLOC", options.fail_alloc.c_str(), 1);
+    setenv("LEAKSCOPE_FOLLOW_EXEC", options.no_follow_exec ? "0" : "1", 1);
+}
+
+int exitStatusOf(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return kExitInputError;
+}
+
+}  // namespace
+
+int runProgram(RunOptions options) {
+    if (options.program.empty()) return std::cerr << "leakscope: run: no program given (leakscope run [options] -- PROG ARGS...)\n", kExitInputError;
+    std::string preload = findPreload();
+    if (preload.empty() || !fs::is_regular_file(preload))
+        return std::cerr << "leakscope: run: cannot find libleakscope.so (looked next to leakscope, in ../preload, ../lib/leakscope, ../lib; set LEAKSCOPE_PRELOAD)\n",
+               kExitInputError;
+
+    std::string program_name = fs::path(options.program[0]).filename().string();
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) return std::cerr << "leakscope: run: pipe: " << std::strerror(errno) << "\n", kExitInputError;
+    std::string out_dir = options.out_dir;
+    pid_t child = fork();
+    if (child < 0) return std::cerr << "leakscope: run: fork: " << std::strerror(errno) << "\n", kExitInputError;
+    if (child == 0) {
+        close(ready[0]);
+        if (out_dir.empty()) out_dir = "leakscope-out/" + program_name + "-" + std::to_string(getpid());
+        std::error_code ec;
+        fs::create_directories(out_dir, ec);
+        chmod(out_dir.c_str(), 0700);
+        setEnvironment(options, preload, fs::absolute(out_dir).string());
+        std::vector<char*> argv;
+        for (auto& arg : options.program) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        int error = errno;
+        (void)!write(ready[1], &error, sizeof(error));  // tells the parent exec failed and why
+        _exit(127);
+    }
+    close(ready[1]);
+    g_child = child;
+    struct sigaction forward {};
+    forward.sa_handler = forwardSignal;
+    sigaction(SIGINT, &forward, nullptr);
+    sigaction(SIGTERM, &forward, nullptr);
+    int exec_error = 0;
+    ssize_t got;
+    while ((got = read(ready[0], &exec_error, sizeof(exec_error))) < 0 && errno == EINTR) {
+    }
+    close(ready[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (got == sizeof(exec_error))
+        return std::cerr << "leakscope: run: cannot execute " << options.program[0] << ": " << std::strerror(exec_error) << "\n",
+               kExitInputError;
+    int program_status = exitStatusOf(status);
+    if (out_dir.empty()) out_dir = "leakscope-out/" + program_name + "-" + std::to_string(child);
+
+    options.report.inputs = {out_dir};
+    if (!listSnapshotFiles(options.report.inputs).ok()) {
+        std::cerr << "leakscope: run: " << options.program[0] << " wrote no snapshots to " << out_dir
+                  << " (exit status " << program_status << "; was the preload loaded?)\n";
+        return options.check ? kExitInputError : program_status;
+    }
+    if (program_status != 0) std::cerr << "leakscope: run: " << program_name << " exited with status " << program_status << "\n";
+    int reported = analyzeAndReport(options.report, options.check ? &options.gate : nullptr);
+    if (options.check || reported == kExitInputError) return options.check ? reported : program_status;
+    return program_status;
+}
+
+}  // namespace leakscope::analyzer

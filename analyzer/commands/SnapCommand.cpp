@@ -1,0 +1,98 @@
+// `leakscope snap PID [LABEL]`: asks a running, preloaded process for a snapshot (docs/architecture.md,
+// "External request"): writes the label to <dir>/.request-<PID>, sends SIGRTMIN+7, waits for the file.
+#include <signal.h>
+
+#include <chrono>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "commands/Commands.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr auto kSnapshotWait = std::chrono::seconds(5);
+
+std::map<std::string, std::string> processEnvironment(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/environ", std::ios::binary);
+    std::map<std::string, std::string> environment;
+    std::string entry;
+    while (std::getline(in, entry, '\0')) {
+        auto equals = entry.find('=');
+        if (equals != std::string::npos) environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+    return environment;
+}
+
+bool mapsPreload(const std::string& pid) {
+    std::ifstream maps("/proc/" + pid + "/maps");
+    std::string line;
+    while (std::getline(maps, line))
+        if (line.find("libleakscope") != std::string::npos) return true;
+    return false;
+}
+
+std::set<std::string> snapshotsOf(const fs::path& dir, const std::string& pid) {
+    std::set<std::string> files;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (it->path().extension() == ".lksnap" && name.find("-" + pid + "-") != std::string::npos) files.insert(it->path().string());
+    }
+    return files;
+}
+
+int fail(const std::string& message) {
+    std::cerr << "leakscope: snap: " << message << "\n";
+    return kExitInputError;
+}
+
+}  // namespace
+
+int runSnap(const std::string& pid, const std::string& label) {
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9)
+        return fail("PID \"" + pid + "\" is not a process id");
+    if (!fs::exists("/proc/" + pid)) return fail("no such process " + pid);
+    if (!mapsPreload(pid)) return fail("process " + pid + " does not have libleakscope.so loaded (run it under `leakscope run` or LD_PRELOAD)");
+    auto environment = processEnvironment(pid);
+    fs::path dir = environment.count("LEAKSCOPE_OUTPUT_DIR") ? environment["LEAKSCOPE_OUTPUT_DIR"] : "./leakscope-out";
+    if (dir.is_relative()) {
+        std::error_code ec;
+        fs::path cwd = fs::read_symlink("/proc/" + pid + "/cwd", ec);
+        if (ec) return fail("cannot read the working directory of process " + pid + ": " + ec.message());
+        dir = cwd / dir;
+    }
+    int signal_number = SIGRTMIN + 7;
+    // The target's own LEAKSCOPE_SNAP_SIGNAL is what its handler listens on; ours is the fallback.
+    const char* ours = std::getenv("LEAKSCOPE_SNAP_SIGNAL");
+    if (ours && *ours) signal_number = std::atoi(ours);
+    if (!environment["LEAKSCOPE_SNAP_SIGNAL"].empty()) signal_number = std::atoi(environment["LEAKSCOPE_SNAP_SIGNAL"].c_str());
+
+    auto existing = snapshotsOf(dir, pid);
+    {
+        std::ofstream request(dir / (".request-" + pid), std::ios::trunc);
+        if (!(request << label)) return fail("cannot write the request file in " + dir.string());
+    }
+    if (kill(pid_t(std::stol(pid)), signal_number) != 0) return fail("cannot signal process " + pid + ": " + std::strerror(errno));
+    auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (const auto& file : snapshotsOf(dir, pid))
+            if (!existing.count(file)) {
+                std::cout << file << "\n";
+                return kExitClean;
+            }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return fail("process " + pid + " wrote no snapshot to " + dir.string() + " within 5 s");
+}
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,31 @@
+// The CI gate of `check` and `run --check`: drops suppressed and baselined findings, marks the ones
+// that fail (by --fail-on kinds and the per-cycle / exit thresholds) and sets the verdict.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/Report.h"
+
+namespace leakscope::analyzer {
+
+struct GateOptions {
+    std::optional<uint64_t> max_bytes_per_cycle;   // memory growth up to this passes
+    std::optional<uint64_t> max_handles_per_cycle; // handle growth up to this passes
+    std::optional<uint64_t> max_exit_bytes;        // more bytes live at exit (per process) fails
+    std::string fail_on = "growth,leaked_handle,bad_close,double_close";
+    std::string suppressions;                      // file, "" = none
+    std::string baseline;                          // file, "" = none
+    bool update_baseline = false;
+};
+
+// All finding types a report can carry (valid in --fail-on and suppressions).
+const std::vector<std::string>& findingTypes();
+
+// Errors (InvalidArgument/NotFound, one line naming the file:line or option): bad --fail-on, a
+// malformed suppressions file, an unreadable baseline, --update-baseline without --baseline.
+absl::Status applyGate(Report& report, const GateOptions& options);
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,70 @@
+// The analysis result every output format renders (docs/report-schema.md describes its JSON form).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/SymbolizedFrame.h"
+
+namespace leakscope::analyzer {
+
+inline constexpr int kReportSchemaVersion = 1;
+inline constexpr const char* kToolVersion = "0.1.0";
+
+// Finding types, as they appear in JSON and in --fail-on / suppressions.
+inline constexpr const char* kGrowth = "growth";
+inline constexpr const char* kLeakedHandle = "leaked_handle";
+inline constexpr const char* kExitLeak = "exit_leak";
+
+struct Finding {
+    std::string type;       // growth, leaked_handle, exit_leak, or an event kind (bad_close, ...)
+    std::string resource;   // "memory" or "handle"
+    uint64_t pid = 0;
+    std::string label;      // growth: the series' label
+    SymbolizedStack stack;  // trimmed: stack[0] is the caller of malloc/socket/open
+    std::string stack_key;
+    // growth
+    double bytes_per_cycle = 0;
+    double count_per_cycle = 0;
+    int cycles_grown = 0;
+    int cycles_observed = 0;
+    int warmup = 0;
+    int onset_cycle = 0;
+    std::vector<uint64_t> series_count;
+    std::vector<uint64_t> series_bytes;
+    // handles
+    std::string handle_kind;
+    std::string handle_details;
+    int fd = -1;
+    bool untracked = false;
+    uint64_t sequence = 0;
+    // events and exit leaks
+    int64_t value = 0;
+    uint64_t size = 0;
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+    // set by the gate (check): fails the gate / matched a suppression / accepted by the baseline
+    bool gating = false;
+    bool suppressed = false;
+    bool baselined = false;
+};
+
+struct ProcessInfo {
+    uint64_t pid = 0;
+    std::string executable;
+    int snapshots = 0;
+    std::map<std::string, int> labels;
+};
+
+struct Report {
+    std::vector<ProcessInfo> processes;
+    std::vector<Finding> findings;  // active findings (not suppressed, not baselined)
+    int suppressed = 0;
+    int baselined = 0;
+    bool leak = false;              // verdict: a gating finding remains
+    std::vector<std::string> notes; // e.g. modules whose build-id did not match
+};
+
+}  // namespace leakscope::analyzer

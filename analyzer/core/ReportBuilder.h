@@ -1,0 +1,22 @@
+// Turns a loaded SnapshotSet into findings: per-cycle growth of memory and handles in each label
+// series, handles leaked at exit, events (bad_close, double_close, bad_free, failed_allocation,
+// injected_failure) and memory live at exit. Stacks are symbolized only for the findings.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/Report.h"
+#include "core/SnapshotSet.h"
+#include "core/Symbolizer.h"
+
+namespace leakscope::analyzer {
+
+struct AnalysisOptions {
+    std::vector<std::string> labels;  // empty: every label except "exit"
+    int warmup = 1;
+};
+
+Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer);
+
+}  // namespace leakscope::analyzer

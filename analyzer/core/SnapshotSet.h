@@ -1,0 +1,88 @@
+// The snapshots of a run, loaded, validated and reduced to what the analysis needs: per process, each
+// snapshot's live memory summed per stack (the raw allocation records are dropped once summed, so 100
+// snapshots of 100,000 allocations cost a few MB, not GBs), its handles and its events. Stacks are
+// interned per process by their raw frames, so the same call path has the same id in every snapshot
+// of that process whatever ids the preload's table gave it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "leakscope/SnapshotReader.h"
+
+namespace leakscope::analyzer {
+
+using StackId = uint32_t;  // per-process interned stack; 0 = no stack
+
+struct LiveUsage {
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+};
+
+struct LiveHandle {
+    snapshot::HandleRecord record;  // record.stack_id is replaced by the interned StackId
+    std::string path;
+};
+
+struct LiveEvent {
+    snapshot::EventRecord record;  // record.stack_id is the interned StackId
+};
+
+struct SnapshotSummary {
+    std::string file;
+    std::string label;
+    snapshot::Trigger trigger = snapshot::Trigger::Api;
+    uint64_t sequence = 0;
+    uint32_t snapshot_index = 0;
+    absl::flat_hash_map<StackId, LiveUsage> memory;  // live allocations per stack
+    std::vector<LiveHandle> handles;
+    std::vector<LiveEvent> events;
+    bool isExit() const { return trigger == snapshot::Trigger::Exit || label == "exit"; }
+};
+
+struct ProcessSnapshots {
+    uint64_t pid = 0;
+    std::string executable;
+    std::vector<snapshot::Module> modules;          // of the latest snapshot (it lists unloaded ones too)
+    std::vector<std::vector<uint64_t>> stacks;      // StackId -> raw frames (index 0 unused)
+    std::vector<bool> stack_truncated;
+    std::vector<SnapshotSummary> snapshots;         // ordered by snapshot_index
+    const SnapshotSummary* exitSnapshot() const;    // nullptr when the process did not exit normally
+    const SnapshotSummary& lastSnapshot() const { return snapshots.back(); }
+};
+
+struct SnapshotSet {
+    std::vector<ProcessSnapshots> processes;  // ordered by pid
+    size_t file_count = 0;
+};
+
+// Expands directories (every *.lksnap below them, recursively) and keeps files as given; sorted by
+// file name (= time order). Error when an input does not exist or a directory holds no snapshot.
+absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std::string>& inputs);
+
+// Reads every file and summarises it. The first unreadable or corrupt file is the error.
+absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inputs);
+
+// Adds one already-parsed snapshot (used by loadSnapshotSet and by tests); call finish() after the last.
+class SnapshotSetBuilder {
+public:
+    void add(snapshot::Snapshot snapshot);
+    SnapshotSet finish();
+
+private:
+    struct FramesHash {
+        size_t operator()(const std::vector<uint64_t>& frames) const;
+    };
+    StackId intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot, uint32_t raw_id);
+
+    std::map<uint64_t, ProcessSnapshots> processes_;
+    std::map<uint64_t, absl::flat_hash_map<std::vector<uint64_t>, StackId, FramesHash>> interned_;
+    std::map<uint64_t, uint64_t> latest_module_sequence_;
+    size_t file_count_ = 0;
+};
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,37 @@
+#include "core/StackKey.h"
+
+#include <cstdio>
+
+namespace leakscope::analyzer {
+namespace {
+
+void mix(uint64_t& hash, const std::string& text) {
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 0x100000001b3ull;
+    }
+    hash ^= 0xff;  // separator, so ("ab","c") and ("a","bc") differ
+    hash *= 0x100000001b3ull;
+}
+
+// An unknown frame is "module+0xoffset"; the offset moves with every rebuild, so only the module counts.
+std::string stableName(const SymbolizedFrame& frame) {
+    if (frame.known) return frame.function;
+    return frame.module.empty() ? std::string("?") : frame.module + "+?";
+}
+
+}  // namespace
+
+std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
+                     const SymbolizedStack& stack) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    mix(hash, type);
+    mix(hash, resource);
+    mix(hash, handle_kind);
+    for (size_t i = 0; i < stack.size() && i < kStackKeyFrames; ++i) mix(hash, stableName(stack[i]));
+    char text[20];
+    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+}
+
+}  // namespace leakscope::analyzer

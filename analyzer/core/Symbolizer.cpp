@@ -1,0 +1,219 @@
+#include "core/Symbolizer.h"
+
+#include "core/Hex.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace leakscope::analyzer {
+namespace {
+
+std::string demangle(const char* name) {
+    if (!name) return "";
+    // .dynsym names may carry a symbol version ("__libc_start_main@@GLIBC_2.34"): not part of the name.
+    std::string plain(name);
+    if (auto at = plain.find('@'); at != std::string::npos && at > 0) plain.erase(at);
+    name = plain.c_str();
+    if (name[0] != '_' || name[1] != 'Z') return plain;
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+    if (status != 0 || !demangled) return name;
+    std::string result(demangled);
+    std::free(demangled);
+    return result;
+}
+
+// The name of a subprogram or inlined-subroutine DIE: its linkage name demangled (which carries the
+// parameter list and namespace), else its plain name, following DW_AT_abstract_origin for inline copies.
+std::string dieFunctionName(Dwarf_Die* die) {
+    Dwarf_Attribute attribute;
+    for (int name_attribute : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name})
+        if (dwarf_attr_integrate(die, name_attribute, &attribute))
+            if (const char* linkage = dwarf_formstring(&attribute)) return demangle(linkage);
+    if (dwarf_attr_integrate(die, DW_AT_name, &attribute))
+        if (const char* name = dwarf_formstring(&attribute)) return name;
+    return "";
+}
+
+// Where an inlined subroutine was called from (its DW_AT_call_file / DW_AT_call_line).
+void callSite(Dwarf_Die* inlined, Dwarf_Die* cudie, std::string& file, int& line) {
+    Dwarf_Attribute attribute;
+    Dwarf_Word value = 0;
+    file.clear();
+    line = 0;
+    Dwarf_Files* files = nullptr;
+    size_t file_count = 0;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attribute), &value) == 0 &&
+        dwarf_getsrcfiles(cudie, &files, &file_count) == 0 && value < file_count)
+        if (const char* name = dwarf_filesrc(files, value, nullptr, nullptr)) file = name;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attribute), &value) == 0) line = int(value);
+}
+
+const Dwfl_Callbacks kOfflineCallbacks = {
+    .find_elf = nullptr,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = nullptr,
+};
+
+}  // namespace
+
+std::string moduleBasename(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// One module file opened with libdw at load bias 0, so lookups use file-relative addresses and the
+// same opened file serves every process that mapped it, wherever ASLR put it.
+class ModuleDebugInfo {
+public:
+    ModuleDebugInfo(const snapshot::Module& module) : basename_(moduleBasename(module.path)) {
+        if (module.path.empty() || module.path[0] != '/' || !std::filesystem::is_regular_file(module.path)) return;
+        dwfl_ = dwfl_begin(&kOfflineCallbacks);
+        if (!dwfl_) return;
+        dwfl_report_begin(dwfl_);
+        module_ = dwfl_report_elf(dwfl_, basename_.c_str(), module.path.c_str(), -1, 0, true);
+        dwfl_report_end(dwfl_, nullptr, nullptr);
+        if (!module_) return;
+        const unsigned char* bits = nullptr;
+        GElf_Addr vaddr = 0;
+        int size = dwfl_module_build_id(module_, &bits, &vaddr);
+        std::string on_disk = size > 0 ? std::string(reinterpret_cast<const char*>(bits), size_t(size)) : "";
+        // A file rebuilt or replaced since the run would name the wrong functions: refuse it.
+        build_id_matches_ = module.build_id.empty() || on_disk == module.build_id;
+    }
+    ~ModuleDebugInfo() {
+        if (dwfl_) dwfl_end(dwfl_);
+    }
+    ModuleDebugInfo(const ModuleDebugInfo&) = delete;
+    ModuleDebugInfo& operator=(const ModuleDebugInfo&) = delete;
+
+    bool usable() const { return module_ && build_id_matches_; }
+    bool buildIdMismatch() const { return module_ && !build_id_matches_; }
+
+    // Frames for a file-relative address (cached). `offset` is what unknown frames print.
+    const std::vector<SymbolizedFrame>& lookup(uint64_t relative, uint64_t offset) {
+        auto [it, inserted] = cache_.try_emplace(relative);
+        if (inserted) it->second = usable() ? describe(relative) : std::vector<SymbolizedFrame>{};
+        if (it->second.empty()) it->second.push_back(unknownFrame(offset));
+        return it->second;
+    }
+
+private:
+    SymbolizedFrame unknownFrame(uint64_t offset) const {
+        SymbolizedFrame frame;
+        frame.function = basename_ + "+" + hexAddress(offset);
+        frame.module = basename_;
+        return frame;
+    }
+
+    std::vector<SymbolizedFrame> describe(uint64_t address) {
+        std::vector<SymbolizedFrame> frames;
+        GElf_Off symbol_offset = 0;
+        GElf_Sym symbol;
+        const char* symbol_name = dwfl_module_addrinfo(module_, address, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
+        std::string file;
+        int line = 0;
+        if (Dwfl_Line* source = dwfl_module_getsrc(module_, address)) {
+            int line_number = 0;
+            if (const char* name = dwfl_lineinfo(source, nullptr, &line_number, nullptr, nullptr, nullptr)) {
+                file = name;
+                line = line_number;
+            }
+        }
+        Dwarf_Addr bias = 0;
+        if (Dwarf_Die* cudie = dwfl_module_addrdie(module_, address, &bias)) {
+            Dwarf_Die* scopes = nullptr;
+            int count = dwarf_getscopes(cudie, address - bias, &scopes);
+            for (int i = 0; i < count; ++i) {
+                int tag = dwarf_tag(&scopes[i]);
+                if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+                SymbolizedFrame frame;
+                frame.function = dieFunctionName(&scopes[i]);
+                frame.file = file;
+                frame.line = line;
+                frame.module = basename_;
+                frame.inlined = tag == DW_TAG_inlined_subroutine;
+                frame.known = !frame.function.empty();
+                if (tag == DW_TAG_subprogram) {
+                    // The ELF symbol's demangled name carries the parameter list for C++; prefer it.
+                    if (symbol_name) frame.function = demangle(symbol_name), frame.known = true;
+                    frames.push_back(std::move(frame));
+                    break;
+                }
+                frames.push_back(std::move(frame));
+                callSite(&scopes[i], cudie, file, line);  // the next (outer) frame is at the call site
+            }
+            std::free(scopes);
+        }
+        if (frames.empty() || frames.back().inlined) {
+            // No DWARF (or it ended in an inline chain): the symbol table names the real function.
+            SymbolizedFrame frame;
+            frame.function = symbol_name ? demangle(symbol_name) : "";
+            frame.known = symbol_name != nullptr;
+            frame.file = file;
+            frame.line = line;
+            frame.module = basename_;
+            if (frame.known) frames.push_back(std::move(frame));
+        }
+        return frames;
+    }
+
+    std::string basename_;
+    Dwfl* dwfl_ = nullptr;
+    Dwfl_Module* module_ = nullptr;
+    bool build_id_matches_ = false;
+    std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
+};
+
+Symbolizer::Symbolizer() = default;
+Symbolizer::~Symbolizer() = default;
+
+ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
+    auto key = std::make_pair(module.path, module.build_id);
+    auto it = modules_.find(key);
+    if (it == modules_.end()) {
+        it = modules_.emplace(key, std::make_unique<ModuleDebugInfo>(module)).first;
+        if (it->second->buildIdMismatch()) mismatched_.push_back(module.path);
+    }
+    return it->second.get();
+}
+
+std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                          bool return_address) {
+    uint64_t lookup = return_address && address > 0 ? address - 1 : address;
+    const snapshot::Module* owner = nullptr;
+    for (const auto& module : modules) {
+        if (lookup >= module.start && lookup < module.end) {
+            owner = &module;
+            if (module.unloaded_sequence == 0) break;  // a loaded module wins over one unloaded from the same range
+        }
+    }
+    std::vector<SymbolizedFrame> frames;
+    if (!owner) {
+        SymbolizedFrame frame;
+        frame.function = hexAddress(address);
+        frames.push_back(frame);
+    } else {
+        frames = open(*owner)->lookup(lookup - owner->load_bias, address - owner->load_bias);
+    }
+    for (auto& frame : frames) frame.address = address;
+    return frames;
+}
+
+SymbolizedStack Symbolizer::symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames) {
+    SymbolizedStack stack;
+    for (size_t i = 0; i < frames.size(); ++i) {
+        auto symbolized = symbolizeAddress(modules, frames[i], i != 0);
+        stack.insert(stack.end(), std::make_move_iterator(symbolized.begin()), std::make_move_iterator(symbolized.end()));
+    }
+    return stack;
+}
+
+}  // namespace leakscope::analyzer

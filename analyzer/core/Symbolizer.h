@@ -1,0 +1,51 @@
+// Offline symbolization with elfutils libdw: each module of a snapshot's module map is opened once
+// (per path and build-id), checked against the recorded build-id, and asked for function (.symtab,
+// else .dynsym; demangled), file:line and the chain of inline frames. Results are cached per module
+// file and file-relative address, so an address is looked up once per run however many snapshots and
+// processes carry it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/SymbolizedFrame.h"
+#include "leakscope/SnapshotReader.h"
+
+namespace leakscope::analyzer {
+
+class ModuleDebugInfo;  // one opened module file (Symbolizer.cpp)
+
+class Symbolizer {
+public:
+    Symbolizer();
+    ~Symbolizer();
+    Symbolizer(const Symbolizer&) = delete;
+    Symbolizer& operator=(const Symbolizer&) = delete;
+
+    // The frames (inline frames first, then their real function) for one recorded address.
+    // `return_address`: look up address-1 so the call instruction, not the next line, is named.
+    std::vector<SymbolizedFrame> symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                  bool return_address);
+
+    // A whole recorded stack (frame 0 is the hook's caller address, the rest are return addresses),
+    // inline frames expanded, not trimmed.
+    SymbolizedStack symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames);
+
+    // Modules whose file on disk did not match the recorded build-id (reported once by callers).
+    const std::vector<std::string>& mismatchedModules() const { return mismatched_; }
+
+private:
+    ModuleDebugInfo* open(const snapshot::Module& module);
+
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<ModuleDebugInfo>> modules_;  // (path, build-id)
+    std::vector<std::string> mismatched_;
+};
+
+// Basename of a path ("/usr/lib/libc.so.6" -> "libc.so.6").
+std::string moduleBasename(const std::string& path);
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,69 @@
+#include <functional>
+#include <sstream>
+#include <utility>
+
+#include "formats/ReportFormatter.h"
+#include "formats/Formatters.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+using Factory = std::function<std::unique_ptr<ReportFormatter>()>;
+
+const std::vector<std::pair<std::string, Factory>>& registry() {
+    static const std::vector<std::pair<std::string, Factory>> kFormats = {
+        {"text", [] { return makeTextFormatter(); }},
+        {"json", [] { return makeJsonFormatter(); }},
+        {"markdown", [] { return makeMarkdownFormatter(); }},
+        {"junit", [] { return makeJunitFormatter(); }},
+        {"sarif", [] { return makeSarifFormatter(); }},
+        {"folded", [] { return makeFoldedFormatter(); }},
+    };
+    return kFormats;
+}
+
+std::string formatNumber(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+}  // namespace
+
+std::vector<std::string> formatterNames() {
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : registry()) names.push_back(name);
+    return names;
+}
+
+std::unique_ptr<ReportFormatter> makeFormatter(const std::string& name) {
+    for (const auto& [known, factory] : registry())
+        if (known == name) return factory();
+    return nullptr;
+}
+
+std::string frameLocation(const SymbolizedFrame& frame) {
+    if (frame.file.empty()) return "";
+    return frame.line > 0 ? frame.file + ":" + std::to_string(frame.line) : frame.file;
+}
+
+std::string topFunctionName(const Finding& finding) {
+    return finding.stack.empty() ? std::string("(no stack)") : finding.stack[0].function;
+}
+
+std::string findingTitle(const Finding& f) {
+    std::string where = " in " + topFunctionName(f);
+    if (f.type == kGrowth && f.resource == "memory")
+        return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
+               " blocks) per '" + f.label + "' cycle" + where;
+    if (f.type == kGrowth)
+        return f.handle_kind + " handles grow by " + formatNumber(f.count_per_cycle) + " per '" + f.label + "' cycle" + where;
+    if (f.type == kLeakedHandle)
+        return (f.untracked ? "untracked " : "") + f.handle_kind + " fd " + std::to_string(f.fd) + " still open at exit" +
+               (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
+    if (f.type == kExitLeak)
+        return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
+    return f.type + " x" + std::to_string(f.count) + where;
+}
+
+}  // namespace leakscope::analyzer

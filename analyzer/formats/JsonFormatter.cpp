@@ -1,0 +1,84 @@
+#include "formats/JsonFormatter.h"
+
+#include "core/SnapshotJson.h"
+#include "formats/Formatters.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+class JsonFormatter : public ReportFormatter {
+public:
+    void write(const Report& report, std::ostream& out, const FormatContext&) const override {
+        out << reportToJson(report).dump(2) << "\n";
+    }
+};
+
+// Whole numbers print as integers (4096, not 4096.0); medians of an even count may be x.5.
+nlohmann::json number(double value) {
+    if (value == double(int64_t(value))) return int64_t(value);
+    return value;
+}
+
+}  // namespace
+
+std::unique_ptr<ReportFormatter> makeJsonFormatter() { return std::make_unique<JsonFormatter>(); }
+
+nlohmann::json findingToJson(const Finding& f) {
+    nlohmann::json stack = nlohmann::json::array();
+    for (const auto& frame : f.stack) stack.push_back(frameToJson(frame));
+    nlohmann::json out = {{"type", f.type}, {"resource", f.resource}, {"pid", f.pid}, {"stack", stack}, {"stack_key", f.stack_key}};
+    if (f.type == kGrowth) {
+        out["label"] = f.label;
+        out["bytes_per_cycle"] = number(f.bytes_per_cycle);
+        out["count_per_cycle"] = number(f.count_per_cycle);
+        out["cycles_grown"] = f.cycles_grown;
+        out["cycles_observed"] = f.cycles_observed;
+        out["warmup"] = f.warmup;
+        out["onset_snapshot"] = f.onset_cycle;
+        out["series"] = {{"count", f.series_count}, {"bytes", f.series_bytes}};
+        if (f.resource == "handle") {
+            out["handle_kind"] = f.handle_kind;
+            out["handle_details"] = f.handle_details;
+        }
+    } else if (f.type == kLeakedHandle) {
+        out["fd"] = f.fd;
+        out["handle_kind"] = f.handle_kind;
+        out["handle_details"] = f.handle_details;
+        out["sequence"] = f.sequence;
+        out["untracked"] = f.untracked;
+    } else if (f.type == kExitLeak) {
+        out["bytes"] = f.bytes;
+        out["count"] = f.count;
+    } else {
+        out["value"] = f.value;
+        out["size"] = f.size;
+        out["count"] = f.count;
+    }
+    out["gating"] = f.gating;
+    return out;
+}
+
+nlohmann::json reportToJson(const Report& report) {
+    nlohmann::json processes = nlohmann::json::array();
+    for (const auto& p : report.processes)
+        processes.push_back({{"pid", p.pid}, {"executable", p.executable}, {"snapshots", p.snapshots}, {"labels", p.labels}});
+    nlohmann::json findings = nlohmann::json::array();
+    nlohmann::json summary = {{"growth", 0}, {"leaked_handles", 0}, {"bad_closes", 0}, {"double_closes", 0},
+                              {"bad_frees", 0}, {"failed_allocations", 0}, {"injected_failures", 0}, {"exit_leaks", 0},
+                              {"exit_leak_bytes", 0}, {"suppressed", report.suppressed}, {"baselined", report.baselined}};
+    for (const auto& f : report.findings) {
+        findings.push_back(findingToJson(f));
+        std::string counter = f.type == kLeakedHandle ? "leaked_handles" : f.type == kGrowth ? "growth" : f.type + "s";
+        summary[counter] = summary.value(counter, 0) + 1;
+        if (f.type == kExitLeak) summary["exit_leak_bytes"] = summary["exit_leak_bytes"].get<uint64_t>() + f.bytes;
+    }
+    return {{"schema_version", kReportSchemaVersion},
+            {"tool", {{"name", "leakscope"}, {"version", kToolVersion}}},
+            {"verdict", report.leak ? "leak" : "clean"},
+            {"processes", processes},
+            {"findings", findings},
+            {"summary", summary},
+            {"notes", report.notes}};
+}
+
+}  // namespace leakscope::analyzer

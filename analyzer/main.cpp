@@ -1,0 +1,155 @@
+// `leakscope`: the command line. Parses with CLI11 into the option structs of commands/Commands.h and
+// hands over to one run* function. Every parse error is one line on stderr and exit code 2.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "commands/Commands.h"
+#include "formats/ReportFormatter.h"
+
+using namespace leakscope::analyzer;
+
+namespace {
+
+// --format F [--output FILE] pairs, in command-line order: each --output belongs to the --format
+// before it (an --output before any --format applies to the default text output).
+void addOutputOptions(CLI::App& command, std::vector<OutputRequest>& outputs) {
+    std::string known;
+    for (const auto& name : formatterNames()) known += (known.empty() ? "" : ", ") + name;
+    command
+        .add_option_function<std::string>(
+            "--format", [&outputs](const std::string& format) { outputs.push_back({format, ""}); },
+            "Output format: " + known + " (repeatable; default text)")
+        ->trigger_on_parse()
+        ->check(CLI::IsMember(formatterNames()));
+    command
+        .add_option_function<std::string>(
+            "--output",
+            [&outputs](const std::string& path) {
+                if (outputs.empty() || !outputs.back().path.empty()) outputs.push_back({"text", ""});
+                outputs.back().path = path;
+            },
+            "Write the preceding --format to FILE instead of stdout")
+        ->trigger_on_parse();
+}
+
+void addReportOptions(CLI::App& command, ReportOptions& report) {
+    command.add_option("--label", report.labels, "Analyse only this label's series (repeatable; default: all but exit)");
+    command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
+        ->check(CLI::Range(0, 1000000));
+    addOutputOptions(command, report.outputs);
+}
+
+void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {
+    auto* group = with_check_flag_help ? command.add_option_group("gate", "With --check") : &command;
+    group->add_option("--max-bytes-per-cycle", gate.max_bytes_per_cycle, "Growth up to N bytes/cycle passes the gate");
+    group->add_option("--max-handles-per-cycle", gate.max_handles_per_cycle, "Handle growth up to N/cycle passes");
+    group->add_option("--max-exit-bytes", gate.max_exit_bytes, "Fail when more than N bytes are live at exit");
+    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list)")->capture_default_str();
+    group->add_option("--suppressions", gate.suppressions, "Suppressions file (docs/cli.md)");
+    group->add_option("--baseline", gate.baseline, "Baseline of accepted findings (JSON)");
+    group->add_flag("--update-baseline", gate.update_baseline, "Write the current findings to --baseline and pass");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"leakscope: finds memory and handle leaks that happen across lifecycle events"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "leakscope 0.1.0");
+
+    std::string show_file;
+    auto* show = app.add_subcommand("show", "Print one snapshot as JSON");
+    show->add_option("FILE", show_file, "Snapshot file (.lksnap)")->required();
+
+    std::string diff_before, diff_after;
+    std::vector<OutputRequest> diff_outputs;
+    auto* diff = app.add_subcommand("diff", "What B holds that was created after A, and what A held that B freed");
+    diff->add_option("A", diff_before, "Earlier snapshot")->required();
+    diff->add_option("B", diff_after, "Later snapshot")->required();
+    addOutputOptions(*diff, diff_outputs);
+
+    ReportOptions report_options;
+    auto* report = app.add_subcommand("report", "Analyse snapshots: per-cycle growth, leaked handles, events, exit leaks");
+    report->add_option("INPUTS", report_options.inputs, "Snapshot directories or files")->required();
+    addReportOptions(*report, report_options);
+
+    ReportOptions check_options;
+    GateOptions check_gate;
+    auto* check = app.add_subcommand("check", "Like report, then gate: exit 1 when a leak is found");
+    check->add_option("INPUTS", check_options.inputs, "Snapshot directories or files")->required();
+    addReportOptions(*check, check_options);
+    addGateOptions(*check, check_gate, false);
+
+    std::string snap_pid, snap_label = "external";
+    auto* snap = app.add_subcommand("snap", "Ask a running, preloaded process for a snapshot");
+    snap->add_option("PID", snap_pid, "Process id")->required();
+    snap->add_option("LABEL", snap_label, "Snapshot label")->capture_default_str();
+
+    RunOptions run_options;
+    auto* run = app.add_subcommand("run", "Run PROG under the preload, then report (and with --check, gate)");
+    run->add_option("--out", run_options.out_dir, "Snapshot directory (default ./leakscope-out/<prog>-<pid>)");
+    run->add_option("--depth", run_options.depth, "Frames per stack")->check(CLI::Range(1, 256));
+    run->add_option("--interval", run_options.interval_ms, "Periodic snapshot every MS milliseconds (0 = off)")
+        ->check(CLI::Range(0, 86400000));
+    run->add_option("--fail-alloc", run_options.fail_alloc, "Fault-injection rules (docs/architecture.md)");
+    run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
+    run->add_flag("--check", run_options.check, "Gate the report: exit 1 on a leak, 0 when clean");
+    addReportOptions(*run, run_options.report);
+    addGateOptions(*run, run_options.gate, true);
+    run->add_option("PROG", run_options.program, "Program and its arguments (after --)");
+
+    // Everything after run's `--` is the program's own command line, taken verbatim: CLI11 would
+    // otherwise judge the program's flags (`-- prog --leak`) as its own.
+    int parsed_argc = argc;
+    std::vector<std::string> program_after_dashes;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) != "run") continue;
+        for (int j = i + 1; j < argc; ++j)
+            if (std::string_view(argv[j]) == "--") {
+                parsed_argc = j;
+                program_after_dashes.assign(argv + j + 1, argv + argc);
+                break;
+            }
+        break;
+    }
+
+    try {
+        app.parse(parsed_argc, argv);
+        if (*run) {
+            if (!program_after_dashes.empty()) {
+                if (!run_options.program.empty())
+                    throw CLI::ExtrasError("run", std::vector<std::string>(run_options.program));
+                run_options.program = std::move(program_after_dashes);
+            }
+            if (run_options.program.empty()) throw CLI::RequiredError("PROG");
+        }
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string message = e.what();
+        for (char& c : message)
+            if (c == '\n') c = ' ';
+        std::cerr << "leakscope: " << message << " (see leakscope --help)\n";
+        return kExitInputError;
+    }
+
+    // Nothing below should throw; if something does (out of memory on a huge input, a filesystem
+    // error), it is still one line and exit 2, never an abort.
+    try {
+        if (*show) return runShow(show_file);
+        if (*diff) return runDiff(diff_before, diff_after, diff_outputs);
+        if (*report) return runReport(report_options);
+        if (*check) return runCheck(check_options, check_gate);
+        if (*snap) return runSnap(snap_pid, snap_label);
+        if (*run) return runProgram(std::move(run_options));
+    } catch (const std::exception& e) {
+        std::cerr << "leakscope: " << app.get_subcommands().front()->get_name() << ": " << e.what() << "\n";
+    }
+    return kExitInputError;
+}

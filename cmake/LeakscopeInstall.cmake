@@ -1,0 +1,45 @@
+# Install rules, the CMake package another project finds with find_package(leakscope), the pkg-config
+# file for the header, and the Debian package (CPack).
+#
+# Layout (prefix-relative):
+#   bin/leakscope                       the analyzer
+#   lib/leakscope/libleakscope.so       the preload (a fixed "lib/leakscope": `leakscope run` looks for it
+#                                       at ../lib/leakscope/ relative to itself, whatever the multiarch libdir)
+#   include/leakscope/leakscope.h       the C API
+#   lib/cmake/leakscope/                leakscopeConfig.cmake, version file, LeakscopeAddTest.cmake
+#   share/pkgconfig/leakscope.pc        (the header is arch-independent)
+#   share/doc/leakscope/                docs
+include(CMakePackageConfigHelpers)
+
+install(TARGETS leakscope_analyzer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS leakscope_preload LIBRARY DESTINATION lib/leakscope)
+install(FILES ${PROJECT_SOURCE_DIR}/include/leakscope/leakscope.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/leakscope)
+
+set(LEAKSCOPE_CMAKE_DIR lib/cmake/leakscope)
+configure_package_config_file(
+  ${CMAKE_CURRENT_LIST_DIR}/leakscopeConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/leakscopeConfig.cmake
+  INSTALL_DESTINATION ${LEAKSCOPE_CMAKE_DIR}
+  PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_INCLUDEDIR)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/leakscopeConfigVersion.cmake
+  COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
+install(FILES
+  ${PROJECT_BINARY_DIR}/leakscopeConfig.cmake
+  ${PROJECT_BINARY_DIR}/leakscopeConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/LeakscopeAddTest.cmake
+  DESTINATION ${LEAKSCOPE_CMAKE_DIR})
+
+configure_file(${CMAKE_CURRENT_LIST_DIR}/leakscope.pc.in ${PROJECT_BINARY_DIR}/leakscope.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/leakscope.pc DESTINATION share/pkgconfig)
+
+# Debian package: `cpack -G DEB` in the build directory.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME leakscope)
+set(CPACK_PACKAGE_VENDOR "leakscope")
+set(CPACK_PACKAGE_CONTACT "leakscope maintainers <maintainers@leakscope.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+include(CPack)

@@ -1,0 +1,71 @@
+// The live-allocation table: pointer -> {size, sequence, thread, stack id}. 128 shards chosen by the
+// pointer's hash, each an open-addressing array (linear probing, backward-shift deletion, no
+// tombstones) behind its own spin lock, memory from mmap. 32 bytes per entry at <= 70% load: at
+// most ~46 bytes per live allocation. Each shard also keeps the cumulative counters of the
+// allocations it saw, so the hot path touches no shared cache line besides its shard's.
+//
+// Entries with sequence 0 are the tracker's own (allocated while the recursion guard was held):
+// kept so that their frees are recognised, but excluded from counters and snapshots.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "leakscope/snapshot_format.h"
+
+namespace leakscope::preload {
+
+struct LiveEntry {
+    uint64_t address;  // 0 marks an empty slot
+    uint64_t size;
+    uint64_t sequence;  // 0: tracker-internal
+    uint32_t stack_id;
+    uint32_t thread_id;
+};
+static_assert(sizeof(LiveEntry) == 32);
+
+struct LiveCounters {
+    uint64_t allocations = 0;
+    uint64_t frees = 0;
+    uint64_t reallocations = 0;
+    uint64_t bytes_allocated = 0;
+    uint64_t bytes_freed = 0;
+    uint64_t live_allocations = 0;
+    uint64_t live_bytes = 0;
+};
+
+namespace live_table {
+
+// Maps the shards (called once from the core's first-use initialisation). False if mmap failed.
+bool initialise() noexcept;
+bool ready() noexcept;
+
+// Adds an entry and counts an allocation. A pointer already present (a free the tracker missed) is
+// overwritten. Returns false when the table could not grow (the allocation is then untracked).
+bool insert(const LiveEntry& entry) noexcept;
+// Removes `address` and counts a free; fills `removed` and returns true when it was present.
+bool remove(uint64_t address, LiveEntry* removed) noexcept;
+
+// realloc support. The old block leaves the table *before* the real realloc runs (once it returns,
+// another thread may already own that address), so the steps are: detach() (live counts only) ->
+// real realloc -> reattach() on failure, or insertMoved()/insertResizedInPlace() on success.
+bool detach(uint64_t address, LiveEntry* removed) noexcept;
+void reattach(const LiveEntry& entry) noexcept;
+// Moved: the old block counts as freed, the new one as allocated, plus one reallocation.
+void insertMoved(const LiveEntry& old_entry, const LiveEntry& new_entry) noexcept;
+// realloc(p, 0) freed the detached block: count its free.
+void countDetachedFree(const LiveEntry& entry) noexcept;
+// Same pointer: one reallocation, bytes adjusted, no allocation or free counted.
+void insertResizedInPlace(const LiveEntry& old_entry, const LiveEntry& new_entry) noexcept;
+
+// Calls visit(entry, context) for every tracked (sequence != 0) entry, one shard lock at a time.
+void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexcept;
+// Sums the shards' counters.
+LiveCounters sumCounters() noexcept;
+
+// fork(): the prepare handler takes every shard lock; parent and child release them.
+void lockAllForFork() noexcept;
+void unlockAllAfterFork() noexcept;
+
+}  // namespace live_table
+}  // namespace leakscope::preload

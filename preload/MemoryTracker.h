@@ -1,0 +1,32 @@
+// The work behind the allocation hooks: stack capture, fault injection, live-table bookkeeping and
+// events. Every function here preserves errno, so the hook's caller sees exactly what the real
+// allocator said.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::preload::memory {
+
+// Before the real allocation, in a hook whose guard owns(): captures the caller's stack into
+// *stack_id. Returns true when fault injection decided this request fails (the event is recorded;
+// the hook then returns NULL/ENOMEM without calling the real allocator).
+bool prepareAllocation(size_t size, uint32_t* stack_id) noexcept;
+
+// After the real allocation returned `pointer` (NULL: a failed_allocation event is recorded).
+void recordAllocation(void* pointer, size_t size, uint32_t stack_id) noexcept;
+
+// An allocation made while the guard was already held (the tracker's own, libunwind's, dlsym's):
+// kept in the table so that its free is recognised, never counted or reported.
+void recordInternalAllocation(void* pointer, size_t size) noexcept;
+
+// Before the real free: removes the block. An unknown pointer freed by the program (`owned`) is a
+// bad_free event; the caller still calls the real free so the program behaves as without the tool.
+void recordFree(void* pointer, bool owned) noexcept;
+
+// The whole of realloc around the real call (the table must let go of the old block before the real
+// realloc runs). `owned`: the hook's guard owns(). Sets errno ENOMEM and returns NULL for an
+// injected failure.
+void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept;
+
+}  // namespace leakscope::preload::memory

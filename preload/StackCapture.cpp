@@ -1,0 +1,62 @@
+// captureStack(): walk (Unwinder.h) -> drop the preload's own frames -> cut to LEAKSCOPE_DEPTH ->
+// intern in the stack table.
+#include <atomic>
+
+#include "Config.h"
+#include "StackTable.h"
+#include "TrackerCore.h"
+#include "TrackerInternals.h"
+#include "Unwinder.h"
+
+namespace leakscope::preload {
+namespace {
+
+// Frames of the preload itself at the top of a walk (capture, tracker, hook, C++ operator new when
+// libstdc++ is linked in statically): a handful; 16 is generous.
+constexpr int kOwnFramesAllowance = static_cast<int>(kCaptureBufferFrames - snapshot::kMaxStackDepth) - 1;
+
+std::atomic<uint64_t> gOwnStart{0};
+std::atomic<uint64_t> gOwnEnd{0};
+
+inline bool isOwnFrame(uint64_t pc, uint64_t start, uint64_t end) noexcept { return pc >= start && pc < end; }
+
+}  // namespace
+
+void setOwnCodeRange(uint64_t start, uint64_t end) noexcept {
+    gOwnStart.store(start, std::memory_order_relaxed);
+    gOwnEnd.store(end, std::memory_order_release);
+}
+
+uint32_t stackDepthLimit() noexcept { return config().depth; }
+
+__attribute__((noinline)) uint32_t captureStackWithFrames(uint64_t* frames, uint16_t* depth) noexcept {
+    *depth = 0;
+    if (!unwinder::ready()) return 0;
+    const int limit = static_cast<int>(stackDepthLimit());
+    // Walk straight into the caller's buffer (pointers and uint64_t have the same size here), then
+    // shift out the preload's own frames: one buffer keeps the hook's stack use small.
+    static_assert(sizeof(void*) == sizeof(uint64_t));
+    void** walked = reinterpret_cast<void**>(frames);
+    const int capacity = limit + kOwnFramesAllowance + 1;
+    int count = unwinder::capture(walked, capacity);
+    uint64_t own_end = gOwnEnd.load(std::memory_order_acquire);
+    uint64_t own_start = gOwnStart.load(std::memory_order_relaxed);
+    int first = 0;
+    while (first < count && isOwnFrame(reinterpret_cast<uint64_t>(walked[first]), own_start, own_end)) ++first;
+    int available = count - first;
+    int kept = available < limit ? available : limit;
+    // More frames than kept, or a walk that filled the whole buffer: the outermost frames are missing.
+    uint16_t flags = (available > limit || count == capacity) ? snapshot::kStackTruncated : 0;
+    for (int i = 0; i < kept; ++i) frames[i] = frames[first + i];
+    *depth = static_cast<uint16_t>(kept);
+    if (kept == 0) return 0;
+    return stack_table::intern(frames, static_cast<uint16_t>(kept), flags);
+}
+
+__attribute__((noinline)) uint32_t captureStack() noexcept {
+    uint64_t frames[kCaptureBufferFrames];
+    uint16_t depth = 0;
+    return captureStackWithFrames(frames, &depth);
+}
+
+}  // namespace leakscope::preload

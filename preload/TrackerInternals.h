@@ -1,0 +1,63 @@
+// Declarations shared by the core's own files (not part of the seam in TrackerCore.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "leakscope/snapshot_format.h"
+
+namespace leakscope::preload {
+
+// The next sequence number without consuming it (the snapshot header's `sequence`).
+uint64_t peekSequence() noexcept;
+
+// First-use initialisation of the tables every hook needs (mmap only; safe from the first malloc,
+// before libc has finished starting). Returns false if the tables could not be mapped.
+bool ensureCoreTables() noexcept;
+// True once the constructor-time initialisation (config, unwinder, handlers) has completed.
+bool trackerConfigured() noexcept;
+// Memory hooks record while this is true (tables ready, memory tracking on, not torn down).
+bool memoryTrackingOn() noexcept;
+
+// Frames a capture buffer must hold: the deepest stack plus the preload's own frames on top of it.
+inline constexpr size_t kCaptureBufferFrames = snapshot::kMaxStackDepth + 17;
+// Captures the stack (as captureStack()) and also returns its frames, for fault injection.
+// `frames` must hold kCaptureBufferFrames entries.
+uint32_t captureStackWithFrames(uint64_t* frames, uint16_t* depth) noexcept;
+// The preload's own text range, skipped at the top of every captured stack.
+void setOwnCodeRange(uint64_t start, uint64_t end) noexcept;
+
+// Stack depth in force (LEAKSCOPE_DEPTH).
+uint32_t stackDepthLimit() noexcept;
+// CLOCK_MONOTONIC at initialisation of this process (reset in a forked child).
+uint64_t processStartNs() noexcept;
+// This process's pid as the tracker knows it (differs from getpid() in a vfork child).
+uint64_t trackedPid() noexcept;
+
+// Reads <dir>/.request-<pid> (label, deleted after reading) and takes an External snapshot.
+void takeExternalSnapshot() noexcept;
+// The exit snapshot, written at most once per process; later snapshots are refused.
+void takeExitSnapshot() noexcept;
+bool exitSnapshotWritten() noexcept;
+void lockSnapshotForFork() noexcept;
+void unlockSnapshotAfterFork() noexcept;
+// Marks `fd` as the tracker's (the snapshot being written); -1 clears it.
+void setTrackerFd(int fd) noexcept;
+
+// Snapshot bookkeeping of this process: the next index, and the fork-child reset.
+uint32_t takeSnapshotIndex() noexcept;
+void resetSnapshotStateInChild() noexcept;
+
+// Cumulative memory counters for the snapshot (MemoryTracker.cpp).
+void fillMemoryCounters(snapshot::Counters& counters) noexcept;
+
+// Remembers LD_PRELOAD and LEAKSCOPE_* of the starting environment for exec (ProcessHooks.cpp).
+void rememberTrackingEnvironment() noexcept;
+// True on the thread that holds every tracker lock for fork(): its hooks must not touch the tables.
+bool forkLocksHeldHere() noexcept;
+
+// fork(): every tracker lock, in one fixed order.
+void lockTrackerForFork() noexcept;
+void unlockTrackerAfterFork() noexcept;
+
+}  // namespace leakscope::preload

@@ -1,0 +1,66 @@
+#include "ProcFdScanner.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+
+namespace leakscope::preload::handles {
+
+namespace {
+
+// The kernel's linux_dirent64 (glibc declares struct dirent64 with the same layout only under _GNU_SOURCE
+// and a different name; spelling it out keeps the parse independent of that).
+struct KernelDirent64 {
+    uint64_t inode;
+    int64_t offset;
+    unsigned short record_length;
+    unsigned char type;
+    char name[1];
+};
+
+// Parses a non-negative decimal fd name; -1 for "." and "..".
+int parseFdName(const char* name) noexcept {
+    if (!*name) return -1;
+    long value = 0;
+    for (; *name; ++name) {
+        if (*name < '0' || *name > '9' || value > 0x7fffffff / 10) return -1;
+        value = value * 10 + (*name - '0');
+    }
+    return static_cast<int>(value);
+}
+
+}  // namespace
+
+ProcFdScanner::ProcFdScanner() noexcept
+    : directory_fd_(static_cast<int>(
+          syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {}
+
+ProcFdScanner::~ProcFdScanner() {
+    if (directory_fd_ >= 0) syscall(SYS_close, directory_fd_);
+}
+
+bool ProcFdScanner::refill() noexcept {
+    const long read = syscall(SYS_getdents64, directory_fd_, buffer_, sizeof(buffer_));
+    if (read <= 0) return false;
+    buffer_used_ = static_cast<size_t>(read);
+    buffer_position_ = 0;
+    return true;
+}
+
+bool ProcFdScanner::next(int& fd) noexcept {
+    if (directory_fd_ < 0) return false;
+    for (;;) {
+        if (buffer_position_ >= buffer_used_ && !refill()) return false;
+        const auto* entry = reinterpret_cast<const KernelDirent64*>(buffer_ + buffer_position_);
+        buffer_position_ += entry->record_length;
+        const int listed = parseFdName(entry->name);
+        if (listed < 0 || listed == directory_fd_) continue;
+        fd = listed;
+        return true;
+    }
+}
+
+}  // namespace leakscope::preload::handles

@@ -1,0 +1,77 @@
+// The validating snapshot reader: turns the bytes of a *.lksnap file (snapshot_format.h) into an
+// in-memory Snapshot, checking every byte it uses first. A file that is truncated, corrupt, of another
+// version, or internally inconsistent gives an absl::Status whose message is one line naming the file,
+// the section and the byte offset of the first problem found; the reader never crashes on bad input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "leakscope/snapshot_format.h"
+
+namespace leakscope::snapshot {
+
+struct Module {
+    uint64_t load_bias = 0;
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t unloaded_sequence = 0;
+    std::string path;
+    std::string build_id;  // raw bytes (build_id_size of them)
+};
+
+struct Stack {
+    uint32_t id = 0;
+    bool truncated = false;
+    std::vector<uint64_t> frames;  // innermost first; frame 0 is not a return address (snapshot_format.h)
+};
+
+struct Handle {
+    HandleRecord record;  // record.path is resolved into `path`
+    std::string path;
+};
+
+struct Snapshot {
+    std::string file;  // where it was read from (as given)
+    Trigger trigger = Trigger::Api;
+    uint64_t pid = 0;
+    uint64_t ppid = 0;
+    uint64_t realtime_ns = 0;
+    uint64_t monotonic_ns = 0;
+    uint64_t process_start_ns = 0;
+    uint64_t sequence = 0;
+    uint32_t snapshot_index = 0;
+    uint32_t stack_depth_limit = 0;
+    std::string label;
+    std::string executable;
+    Counters counters{};
+    std::vector<Module> modules;
+    std::vector<Stack> stacks;  // in file order; stackIndex() finds one by id
+    std::vector<AllocationRecord> allocations;
+    std::vector<Handle> handles;
+    std::vector<EventRecord> events;
+
+    // Index into `stacks` of the stack with this id, or -1 (id 0 or unknown). O(1) after reading.
+    long stackIndex(uint32_t id) const {
+        return id < stack_index_by_id.size() ? stack_index_by_id[id] : -1;
+    }
+    std::vector<long> stack_index_by_id;  // built by the reader
+};
+
+// Reads and validates `path`. Errors: NotFound/PermissionDenied when the file cannot be opened,
+// DataLoss for every corruption (message: "<path>: <section> section at byte <offset>: <problem>").
+absl::StatusOr<Snapshot> readSnapshotFile(const std::string& path);
+
+// Validates and decodes snapshot bytes already in memory; `name` stands for the file in messages.
+absl::StatusOr<Snapshot> parseSnapshot(std::string_view bytes, const std::string& name);
+
+// Names used in messages and in `leakscope show`.
+const char* triggerName(Trigger trigger);
+const char* handleKindName(uint16_t kind);
+const char* eventKindName(uint16_t kind);
+std::vector<std::string> handleFlagNames(uint16_t flags);
+
+}  // namespace leakscope::snapshot

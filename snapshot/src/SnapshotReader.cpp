@@ -1,0 +1,337 @@
+#include "leakscope/SnapshotReader.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "leakscope/Crc32.h"
+
+namespace leakscope::snapshot {
+namespace {
+
+const char* sectionName(uint32_t type) {
+    switch (static_cast<SectionType>(type)) {
+        case SectionType::Counters: return "Counters";
+        case SectionType::Modules: return "Modules";
+        case SectionType::Stacks: return "Stacks";
+        case SectionType::Allocations: return "Allocations";
+        case SectionType::Handles: return "Handles";
+        case SectionType::Events: return "Events";
+        case SectionType::Strings: return "Strings";
+    }
+    return "unknown";
+}
+
+// Fixed record size of each known section type; 0 for the variable-length ones.
+uint32_t expectedRecordSize(SectionType type) {
+    switch (type) {
+        case SectionType::Counters: return sizeof(Counters);
+        case SectionType::Modules: return sizeof(ModuleRecord);
+        case SectionType::Allocations: return sizeof(AllocationRecord);
+        case SectionType::Handles: return sizeof(HandleRecord);
+        case SectionType::Events: return sizeof(EventRecord);
+        case SectionType::Stacks:
+        case SectionType::Strings: return 0;
+    }
+    return 0;
+}
+
+std::string fixedString(const char* data, size_t capacity) {
+    size_t length = strnlen(data, capacity);
+    return std::string(data, length);
+}
+
+template <typename T>
+T loadAt(std::string_view bytes, size_t offset) {
+    T value;
+    std::memcpy(&value, bytes.data() + offset, sizeof(T));
+    return value;
+}
+
+// Stack ids index a dense table (Snapshot::stack_index_by_id); a preload's stack table never holds
+// more than this, and a larger id would only make a corrupt file cost memory.
+constexpr uint32_t kLargestStackId = 1u << 24;
+
+// One located payload: where it is in the file, so every later problem can name its byte offset.
+struct SectionSpan {
+    uint32_t type = 0;
+    uint64_t count = 0;
+    size_t header_offset = 0;
+    size_t payload_offset = 0;
+    size_t payload_size = 0;
+};
+
+class Decoder {
+public:
+    Decoder(std::string_view bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+
+    absl::StatusOr<Snapshot> decode() {
+        Snapshot snapshot;
+        snapshot.file = name_;
+        if (auto status = decodeHeader(snapshot); !status.ok()) return status;
+        if (auto status = locateSections(); !status.ok()) return status;
+        // Strings first: every other section may refer into it.
+        for (const auto& span : spans_)
+            if (span.type == uint32_t(SectionType::Strings)) strings_ = bytes_.substr(span.payload_offset, span.payload_size);
+        bool have_counters = false;
+        for (const auto& span : spans_) {
+            absl::Status status;
+            switch (static_cast<SectionType>(span.type)) {
+                case SectionType::Counters:
+                    if (have_counters || span.count != 1) return fail("Counters", span.header_offset, "expected exactly one Counters record");
+                    snapshot.counters = loadAt<Counters>(bytes_, span.payload_offset);
+                    have_counters = true;
+                    break;
+                case SectionType::Modules: status = decodeModules(span, snapshot); break;
+                case SectionType::Stacks: status = decodeStacks(span, snapshot); break;
+                case SectionType::Allocations: {
+                    // The largest section by far: one copy, no per-record work.
+                    size_t before = snapshot.allocations.size();
+                    snapshot.allocations.resize(before + span.count);
+                    std::memcpy(snapshot.allocations.data() + before, bytes_.data() + span.payload_offset, span.payload_size);
+                    break;
+                }
+                case SectionType::Handles: status = decodeHandles(span, snapshot); break;
+                case SectionType::Events:
+                    for (uint64_t i = 0; i < span.count; ++i)
+                        snapshot.events.push_back(loadAt<EventRecord>(bytes_, span.payload_offset + i * sizeof(EventRecord)));
+                    break;
+                case SectionType::Strings: break;
+                default: break;  // unknown types are skipped (forward compatibility)
+            }
+            if (!status.ok()) return status;
+        }
+        if (!have_counters) return fail("Counters", sizeof(FileHeader), "section missing");
+        if (auto status = checkStackReferences(snapshot); !status.ok()) return status;
+        return snapshot;
+    }
+
+private:
+    absl::Status fail(std::string_view section, size_t offset, std::string_view problem) const {
+        std::ostringstream message;
+        message << name_ << ": " << section << (section == "header" || section == "trailer" || section == "file" ? "" : " section")
+                << " at byte " << offset << ": " << problem;
+        return absl::DataLossError(message.str());
+    }
+
+    absl::Status decodeHeader(Snapshot& snapshot) {
+        if (bytes_.size() < sizeof(FileHeader) + sizeof(Trailer))
+            return fail("file", bytes_.size(), "truncated: " + std::to_string(bytes_.size()) + " bytes is smaller than a header and trailer");
+        auto header = loadAt<FileHeader>(bytes_, 0);
+        if (std::memcmp(header.magic, kMagic, sizeof(kMagic)) != 0) return fail("header", 0, "bad magic, not a leakscope snapshot");
+        if (header.version != kFormatVersion)
+            return fail("header", offsetof(FileHeader, version), "format version " + std::to_string(header.version) +
+                        " is not supported (this reader knows version " + std::to_string(kFormatVersion) + ")");
+        if (header.header_size < sizeof(FileHeader) || header.header_size > bytes_.size() - sizeof(Trailer))
+            return fail("header", offsetof(FileHeader, header_size), "header size " + std::to_string(header.header_size) + " is out of range");
+        uint32_t stored_crc = header.header_crc32;
+        header.header_crc32 = 0;
+        if (crc32(&header, sizeof(header)) != stored_crc) return fail("header", offsetof(FileHeader, header_crc32), "header checksum mismatch");
+        if (header.stack_depth_limit > kMaxStackDepth)
+            return fail("header", offsetof(FileHeader, stack_depth_limit), "stack depth limit " + std::to_string(header.stack_depth_limit) + " exceeds 256");
+        snapshot.trigger = static_cast<Trigger>(header.trigger);
+        snapshot.pid = header.pid;
+        snapshot.ppid = header.ppid;
+        snapshot.realtime_ns = header.realtime_ns;
+        snapshot.monotonic_ns = header.monotonic_ns;
+        snapshot.process_start_ns = header.process_start_ns;
+        snapshot.sequence = header.sequence;
+        snapshot.snapshot_index = header.snapshot_index;
+        snapshot.stack_depth_limit = header.stack_depth_limit;
+        snapshot.label = fixedString(header.label, sizeof(header.label));
+        snapshot.executable = fixedString(header.executable, sizeof(header.executable));
+        section_count_ = header.section_count;
+        header_size_ = header.header_size;
+        return absl::OkStatus();
+    }
+
+    absl::Status locateSections() {
+        const size_t trailer_offset = bytes_.size() - sizeof(Trailer);
+        size_t offset = header_size_;
+        for (uint32_t i = 0; i < section_count_; ++i) {
+            if (offset + sizeof(SectionHeader) > trailer_offset)
+                return fail("section table", offset, "truncated: section " + std::to_string(i + 1) + " of " + std::to_string(section_count_) + " has no room for its header");
+            auto section = loadAt<SectionHeader>(bytes_, offset);
+            const char* name = sectionName(section.type);
+            size_t payload_offset = offset + sizeof(SectionHeader);
+            if (section.payload_size > trailer_offset - payload_offset)
+                return fail(name, offset, "payload of " + std::to_string(section.payload_size) + " bytes runs past the end of the file (truncated?)");
+            auto known = static_cast<SectionType>(section.type);
+            bool is_known = section.type >= uint32_t(SectionType::Counters) && section.type <= uint32_t(SectionType::Strings);
+            if (is_known) {
+                uint32_t expected = expectedRecordSize(known);
+                if (section.record_size != expected)
+                    return fail(name, offset, "record size " + std::to_string(section.record_size) + ", expected " + std::to_string(expected));
+                if (expected != 0 && (section.count > section.payload_size / expected || section.count * expected != section.payload_size))
+                    return fail(name, offset, std::to_string(section.count) + " records do not fill " + std::to_string(section.payload_size) + " payload bytes");
+                if (known == SectionType::Strings && section.count != section.payload_size)
+                    return fail(name, offset, "string byte count differs from the payload size");
+            }
+            if (crc32(bytes_.data() + payload_offset, section.payload_size) != section.payload_crc32)
+                return fail(name, payload_offset, "payload checksum mismatch");
+            spans_.push_back({section.type, section.count, offset, payload_offset, size_t(section.payload_size)});
+            offset = payload_offset + section.payload_size;
+        }
+        if (offset != trailer_offset) return fail("trailer", offset, "expected the trailer here, the file has " + std::to_string(trailer_offset - offset) + " extra bytes before it");
+        auto trailer = loadAt<Trailer>(bytes_, trailer_offset);
+        if (std::memcmp(trailer.magic, kTrailerMagic, sizeof(kTrailerMagic)) != 0) return fail("trailer", trailer_offset, "bad trailer magic (truncated or corrupt)");
+        if (trailer.file_size != bytes_.size())
+            return fail("trailer", trailer_offset, "records a file size of " + std::to_string(trailer.file_size) + " bytes, the file has " + std::to_string(bytes_.size()));
+        if (trailer.section_count != section_count_) return fail("trailer", trailer_offset, "section count differs from the header's");
+        return absl::OkStatus();
+    }
+
+    absl::StatusOr<std::string> stringAt(StringRef ref, std::string_view section, size_t offset) const {
+        if (ref.offset > strings_.size() || ref.length > strings_.size() - ref.offset)
+            return fail(section, offset, "string reference [" + std::to_string(ref.offset) + ", +" + std::to_string(ref.length) + ") is outside the Strings section");
+        return std::string(strings_.substr(ref.offset, ref.length));
+    }
+
+    absl::Status decodeModules(const SectionSpan& span, Snapshot& snapshot) {
+        for (uint64_t i = 0; i < span.count; ++i) {
+            size_t offset = span.payload_offset + i * sizeof(ModuleRecord);
+            auto record = loadAt<ModuleRecord>(bytes_, offset);
+            if (record.build_id_size > kBuildIdCapacity) return fail("Modules", offset, "build-id size " + std::to_string(record.build_id_size) + " exceeds 40");
+            auto path = stringAt(record.path, "Modules", offset);
+            if (!path.ok()) return path.status();
+            snapshot.modules.push_back({record.load_bias, record.start, record.end, record.unloaded_sequence, std::move(*path),
+                                        std::string(reinterpret_cast<const char*>(record.build_id), record.build_id_size)});
+        }
+        return absl::OkStatus();
+    }
+
+    absl::Status decodeStacks(const SectionSpan& span, Snapshot& snapshot) {
+        size_t offset = span.payload_offset;
+        const size_t end = span.payload_offset + span.payload_size;
+        for (uint64_t i = 0; i < span.count; ++i) {
+            if (end - offset < sizeof(StackRecordHeader)) return fail("Stacks", offset, "truncated: stack " + std::to_string(i + 1) + " of " + std::to_string(span.count) + " is missing");
+            auto header = loadAt<StackRecordHeader>(bytes_, offset);
+            if (header.id == 0) return fail("Stacks", offset, "stack id 0 is reserved");
+            if (header.depth > kMaxStackDepth) return fail("Stacks", offset, "stack depth " + std::to_string(header.depth) + " exceeds 256");
+            size_t frames_offset = offset + sizeof(StackRecordHeader);
+            if ((end - frames_offset) / sizeof(uint64_t) < header.depth) return fail("Stacks", offset, "stack frames run past the section end");
+            Stack stack;
+            stack.id = header.id;
+            stack.truncated = (header.flags & kStackTruncated) != 0;
+            stack.frames.resize(header.depth);
+            if (header.depth) std::memcpy(stack.frames.data(), bytes_.data() + frames_offset, header.depth * sizeof(uint64_t));
+            if (header.id >= snapshot.stack_index_by_id.size()) {
+                if (header.id > kLargestStackId) return fail("Stacks", offset, "stack id " + std::to_string(header.id) + " is implausibly large");
+                snapshot.stack_index_by_id.resize(size_t(header.id) + 1, -1);
+            }
+            if (snapshot.stack_index_by_id[header.id] != -1) return fail("Stacks", offset, "stack id " + std::to_string(header.id) + " appears twice");
+            snapshot.stack_index_by_id[header.id] = long(snapshot.stacks.size());
+            snapshot.stacks.push_back(std::move(stack));
+            offset = frames_offset + header.depth * sizeof(uint64_t);
+        }
+        if (offset != end) return fail("Stacks", offset, std::to_string(end - offset) + " bytes left after the last stack");
+        return absl::OkStatus();
+    }
+
+    absl::Status decodeHandles(const SectionSpan& span, Snapshot& snapshot) {
+        for (uint64_t i = 0; i < span.count; ++i) {
+            size_t offset = span.payload_offset + i * sizeof(HandleRecord);
+            auto record = loadAt<HandleRecord>(bytes_, offset);
+            auto path = stringAt(record.path, "Handles", offset);
+            if (!path.ok()) return path.status();
+            snapshot.handles.push_back({record, std::move(*path)});
+        }
+        return absl::OkStatus();
+    }
+
+    // Every non-zero stack id a record names must be in the Stacks section, so later stages never
+    // have to ask "what if it is not".
+    absl::Status checkStackReferences(const Snapshot& snapshot) const {
+        auto offsetOf = [&](SectionType type) {
+            for (const auto& span : spans_)
+                if (span.type == uint32_t(type)) return span.payload_offset;
+            return size_t(0);
+        };
+        for (size_t i = 0; i < snapshot.allocations.size(); ++i) {
+            uint32_t id = snapshot.allocations[i].stack_id;
+            if (id != 0 && snapshot.stackIndex(id) < 0)
+                return fail("Allocations", offsetOf(SectionType::Allocations) + i * sizeof(AllocationRecord), "refers to stack id " + std::to_string(id) + " that is not in the Stacks section");
+        }
+        for (size_t i = 0; i < snapshot.handles.size(); ++i) {
+            uint32_t id = snapshot.handles[i].record.stack_id;
+            if (id != 0 && snapshot.stackIndex(id) < 0)
+                return fail("Handles", offsetOf(SectionType::Handles) + i * sizeof(HandleRecord), "refers to stack id " + std::to_string(id) + " that is not in the Stacks section");
+        }
+        for (size_t i = 0; i < snapshot.events.size(); ++i) {
+            uint32_t id = snapshot.events[i].stack_id;
+            if (id != 0 && snapshot.stackIndex(id) < 0)
+                return fail("Events", offsetOf(SectionType::Events) + i * sizeof(EventRecord), "refers to stack id " + std::to_string(id) + " that is not in the Stacks section");
+        }
+        return absl::OkStatus();
+    }
+
+    std::string_view bytes_;
+    const std::string& name_;
+    std::string_view strings_;
+    std::vector<SectionSpan> spans_;
+    uint32_t section_count_ = 0;
+    uint32_t header_size_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<Snapshot> parseSnapshot(std::string_view bytes, const std::string& name) {
+    return Decoder(bytes, name).decode();
+}
+
+absl::StatusOr<Snapshot> readSnapshotFile(const std::string& path) {
+    struct stat status;
+    if (::stat(path.c_str(), &status) != 0) return absl::NotFoundError(path + ": cannot open: " + std::strerror(errno));
+    if (!S_ISREG(status.st_mode)) return absl::InvalidArgumentError(path + ": not a regular file");
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return absl::NotFoundError(path + ": cannot open: " + std::strerror(errno));
+    std::streamoff size = in.tellg();
+    if (size < 0) return absl::DataLossError(path + ": cannot determine the file size");
+    std::string bytes(size_t(size), '\0');
+    in.seekg(0);
+    if (!in.read(bytes.data(), size)) return absl::DataLossError(path + ": read error");
+    return parseSnapshot(bytes, path);
+}
+
+const char* triggerName(Trigger trigger) {
+    switch (trigger) {
+        case Trigger::Api: return "api";
+        case Trigger::External: return "external";
+        case Trigger::Interval: return "interval";
+        case Trigger::Exit: return "exit";
+    }
+    return "unknown";
+}
+
+const char* handleKindName(uint16_t kind) {
+    static const char* const kNames[] = {"unknown", "file", "socket", "pipe_read", "pipe_write", "eventfd", "epoll",
+                                         "timerfd", "signalfd", "inotify", "memfd", "directory", "duplicate"};
+    return kind < std::size(kNames) ? kNames[kind] : "unknown";
+}
+
+const char* eventKindName(uint16_t kind) {
+    switch (static_cast<EventKind>(kind)) {
+        case EventKind::BadFree: return "bad_free";
+        case EventKind::BadClose: return "bad_close";
+        case EventKind::DoubleClose: return "double_close";
+        case EventKind::FailedAllocation: return "failed_allocation";
+        case EventKind::InjectedFailure: return "injected_failure";
+    }
+    return "unknown";
+}
+
+std::vector<std::string> handleFlagNames(uint16_t flags) {
+    static const std::pair<uint16_t, const char*> kFlags[] = {
+        {kHandleInherited, "inherited"}, {kHandleUntracked, "untracked"}, {kHandleCloexec, "cloexec"},
+        {kHandleStdio, "stdio"},         {kHandleAccepted, "accepted"},   {kHandleSocketPair, "socketpair"}};
+    std::vector<std::string> names;
+    for (const auto& [bit, name] : kFlags)
+        if (flags & bit) names.emplace_back(name);
+    return names;
+}
+
+}  // namespace leakscope::snapshot

@@ -1,0 +1,152 @@
+#include "port_heap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct PortBlock {
+    size_t offset; /* where the block lies in the arena */
+    size_t size;   /* rounded to PORT_HEAP_ALIGN */
+    void *storage; /* the malloc that backs it */
+} PortBlock;
+
+/* One port heap per process, as on the device. Blocks are kept sorted by offset, so the gaps between
+ * neighbours are the free list and first fit is one walk. */
+static size_t arena_size;
+static PortBlock blocks[PORT_HEAP_MAX_BLOCKS];
+static size_t block_count;
+
+static size_t round_up(size_t size)
+{
+    return (size + PORT_HEAP_ALIGN - 1) / PORT_HEAP_ALIGN * PORT_HEAP_ALIGN;
+}
+
+static size_t gap_before(size_t index)
+{
+    size_t start = index == 0 ? 0 : blocks[index - 1].offset + blocks[index - 1].size;
+    size_t end = index == block_count ? arena_size : blocks[index].offset;
+    return end - start;
+}
+
+static size_t find_block(const void *storage)
+{
+    for (size_t i = 0; i < block_count; i++) {
+        if (blocks[i].storage == storage) {
+            return i;
+        }
+    }
+    return block_count;
+}
+
+static void remove_block(size_t index)
+{
+    memmove(&blocks[index], &blocks[index + 1], (block_count - index - 1) * sizeof(PortBlock));
+    block_count--;
+}
+
+void port_heap_init(size_t arena_bytes)
+{
+    arena_size = arena_bytes;
+    block_count = 0;
+}
+
+void port_heap_deinit(void)
+{
+    for (size_t i = 0; i < block_count; i++) {
+        free(blocks[i].storage);
+    }
+    block_count = 0;
+    arena_size = 0;
+}
+
+/* First fit: the lowest gap that holds `size`. */
+static void *port_alloc(size_t size)
+{
+    if (block_count == PORT_HEAP_MAX_BLOCKS) {
+        return NULL;
+    }
+    for (size_t index = 0; index <= block_count; index++) {
+        if (gap_before(index) < size) {
+            continue;
+        }
+        void *storage = malloc(size);
+        if (storage == NULL) {
+            return NULL;
+        }
+        size_t offset = index == 0 ? 0 : blocks[index - 1].offset + blocks[index - 1].size;
+        memmove(&blocks[index + 1], &blocks[index], (block_count - index) * sizeof(PortBlock));
+        blocks[index] = (PortBlock) { .offset = offset, .size = size, .storage = storage };
+        block_count++;
+        return storage;
+    }
+    return NULL;
+}
+
+__attribute__((noinline)) void *port_realloc(void *ptr, size_t size)
+{
+    if (ptr == NULL) {
+        return size == 0 ? NULL : port_alloc(round_up(size));
+    }
+    size_t index = find_block(ptr);
+    if (index == block_count) {
+        return NULL;
+    }
+    if (size == 0) {
+        port_free(ptr);
+        return NULL;
+    }
+    size = round_up(size);
+    PortBlock *block = &blocks[index];
+    /* In place when the block and the gap after it hold the new size, as TLSF merges with a free
+     * neighbour. */
+    if (size <= block->size + gap_before(index + 1)) {
+        void *resized = realloc(block->storage, size);
+        if (resized == NULL) {
+            return NULL;
+        }
+        block->storage = resized;
+        block->size = size;
+        return resized;
+    }
+    size_t old_size = block->size;
+    void *moved = port_alloc(size);
+    if (moved == NULL) {
+        return NULL;
+    }
+    memcpy(moved, ptr, old_size);
+    port_free(ptr);
+    return moved;
+}
+
+__attribute__((noinline)) void port_free(void *ptr)
+{
+    size_t index = find_block(ptr);
+    if (ptr == NULL || index == block_count) {
+        return;
+    }
+    free(blocks[index].storage);
+    remove_block(index);
+}
+
+size_t port_heap_free_bytes(void)
+{
+    size_t free_bytes = 0;
+    for (size_t index = 0; index <= block_count; index++) {
+        free_bytes += gap_before(index);
+    }
+    return free_bytes;
+}
+
+size_t port_heap_largest_free_block(void)
+{
+    size_t largest = 0;
+    for (size_t index = 0; index <= block_count; index++) {
+        size_t gap = gap_before(index);
+        largest = gap > largest ? gap : largest;
+    }
+    return largest;
+}
+
+size_t port_heap_block_count(void)
+{
+    return block_count;
+}

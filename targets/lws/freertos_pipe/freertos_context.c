@@ -1,0 +1,69 @@
+/* Context lifecycle and the wait of the FreeRTOS-pipe miniature: creating a context creates the
+ * event pipe and the wsi that wraps its read end; destroying it closes that wsi through the generic
+ * close path; lws_service polls the read end, and lws_cancel_service signals the pipe. */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "private_freertos_pipe.h"
+
+/* Makes the event-pipe wsi of service thread `tsi` and its pipe; the wsi's socket is fd[0], the end
+ * the wait polls. */
+static LWS_NOINLINE int lws_create_event_pipes(struct lws_context *context, int tsi) {
+    struct lws_context_per_thread *pt = &context->pt[tsi];
+    struct lws *wsi = calloc(1, sizeof(*wsi));
+    if (!wsi) return 1;
+    wsi->context = context;
+    wsi->tsi = tsi;
+    wsi->desc.sockfd = LWS_SOCK_INVALID;
+    pt->pipe_wsi = wsi;
+
+    if (lws_plat_pipe_create(wsi)) return 1;
+    wsi->desc.sockfd = pt->dummy_pipe_fds[0];
+    return 0;
+}
+
+LWS_NOINLINE struct lws_context *lws_create_context(const struct lws_context_creation_info *info) {
+    struct lws_context *context = calloc(1, sizeof(*context));
+    if (!context) return NULL;
+    context->pipe_port = info->pipe_port;
+    context->pipe_close_order = info->pipe_close_order;
+    context->pt[0].dummy_pipe_fds[0] = context->pt[0].dummy_pipe_fds[1] = LWS_SOCK_INVALID;
+
+    if (lws_create_event_pipes(context, 0)) {
+        /* Undo what the failed create made, the way lws's failed context creation destroys the
+         * partial context: nothing of this context outlives it. */
+        lws_context_destroy(context);
+        return NULL;
+    }
+    return context;
+}
+
+LWS_NOINLINE void lws_context_destroy(struct lws_context *context) {
+    struct lws_context_per_thread *pt = &context->pt[0];
+    if (pt->pipe_wsi) __lws_close_free_wsi_final(pt->pipe_wsi);
+    free(context);
+}
+
+LWS_NOINLINE void lws_cancel_service(struct lws_context *context) {
+    if (context->pt[0].pipe_wsi) lws_plat_pipe_signal(context->pt[0].pipe_wsi);
+}
+
+LWS_NOINLINE int lws_service(struct lws_context *context, int timeout_ms) {
+    struct lws *pipe_wsi = context->pt[0].pipe_wsi;
+    if (!pipe_wsi) return -1;
+
+    struct pollfd wait = {.fd = pipe_wsi->desc.sockfd, .events = POLLIN};
+    int ready = poll(&wait, 1, timeout_ms);
+    if (ready <= 0) return ready; /* 0: nothing woke the wait; -1: poll failed */
+
+    /* Drain every queued wake-up byte: several signals before one wait are one cancellation. */
+    int woken = 0;
+    uint8_t byte;
+    while (recv(pipe_wsi->desc.sockfd, &byte, 1, MSG_DONTWAIT) == 1) woken = 1;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    context->cancels_seen += (unsigned)woken; /* where lws broadcasts LWS_CALLBACK_EVENT_WAIT_CANCELLED */
+    return woken;
+}

@@ -1,0 +1,165 @@
+// Report building, symbolization, gate and formats on synthetic snapshots that point into this binary.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "SyntheticRun.h"
+#include "core/Gate.h"
+#include "core/ReportBuilder.h"
+#include "core/StackKey.h"
+#include "core/Suppressions.h"
+#include "formats/JsonFormatter.h"
+#include "formats/ReportFormatter.h"
+
+using namespace leakscope;
+using namespace leakscope::analyzer;
+using leakscope::testing::syntheticSnapshot;
+
+namespace {
+
+// A "cycle" series of 8 plus exit for pid 7, parsed in memory (same content as writeLeakySeries).
+Report syntheticReport(Symbolizer& symbolizer) {
+    SnapshotSetBuilder set;
+    for (int cycle = 0; cycle <= 8; ++cycle) {
+        bool is_exit = cycle == 8;
+        auto builder = syntheticSnapshot(7, is_exit ? "exit" : "cycle", 1000 * uint64_t(cycle + 1), uint32_t(cycle));
+        for (int block = 0; block < 3 * (cycle + 1); ++block) builder.allocation(0x10000 + 0x100 * uint64_t(block), 128, 1 + uint64_t(block), 1);
+        for (int entry = 0; entry < 5; ++entry) builder.allocation(0x90000 + 0x100 * uint64_t(entry), 1000, 2, 2);
+        for (int fd = 0; fd <= cycle; ++fd) builder.handle(10 + fd, snapshot::HandleKind::Socket, 500 + uint64_t(fd), 3, 0, "", 2, 2, 0);
+        builder.handle(1, snapshot::HandleKind::Unknown, 0, 0, snapshot::kHandleInherited);
+        if (is_exit) builder.event(snapshot::EventKind::BadClose, 900, 3, uint64_t(-1)).event(snapshot::EventKind::BadClose, 901, 3, uint64_t(-1));
+        auto parsed = snapshot::parseSnapshot(builder.bytes(), "cycle-" + std::to_string(cycle));
+        REQUIRE(parsed.ok());
+        set.add(std::move(*parsed));
+    }
+    Report report = buildReport(set.finish(), {}, symbolizer);
+    REQUIRE(applyGate(report, GateOptions{}).ok());
+    return report;
+}
+
+std::vector<const Finding*> ofType(const Report& report, const std::string& type, const std::string& resource = "") {
+    std::vector<const Finding*> out;
+    for (const auto& f : report.findings)
+        if (f.type == type && (resource.empty() || f.resource == resource)) out.push_back(&f);
+    return out;
+}
+
+std::string render(const Report& report, const std::string& format) {
+    std::ostringstream out;
+    makeFormatter(format)->write(report, out, {});
+    return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("growth, leaked handles, events and exit leaks come out of a synthetic run") {
+    Symbolizer symbolizer;
+    Report report = syntheticReport(symbolizer);
+    CHECK(report.leak);
+
+    auto memory = ofType(report, "growth", "memory");
+    REQUIRE(memory.size() == 1);  // the cache (stack 2) is not growth
+    CHECK(memory[0]->stack.at(0).function == "synthetic_leaky_function");
+    CHECK(memory[0]->stack.at(0).file.find("SyntheticRun.cpp") != std::string::npos);
+    CHECK(memory[0]->stack.at(0).line > 0);
+    CHECK(memory[0]->count_per_cycle == 3);
+    CHECK(memory[0]->bytes_per_cycle == 384);
+    CHECK(memory[0]->series_count.size() == 8);
+
+    auto handles = ofType(report, "growth", "handle");
+    REQUIRE(handles.size() == 1);
+    CHECK(handles[0]->handle_kind == "socket");
+    CHECK(handles[0]->handle_details == "AF_INET SOCK_DGRAM 0");
+    CHECK(handles[0]->stack.at(0).function == "synthetic_socket_opener");
+
+    auto leaked = ofType(report, "leaked_handle");
+    CHECK(leaked.size() == 9);  // fds 10..18; the inherited fd 1 is not a leak
+    auto closes = ofType(report, "bad_close");
+    REQUIRE(closes.size() == 1);
+    CHECK(closes[0]->count == 2);
+    CHECK(closes[0]->value == -1);
+    CHECK(ofType(report, "exit_leak").size() == 2);
+}
+
+TEST_CASE("JSON carries the schema version and the documented fields") {
+    Symbolizer symbolizer;
+    auto json = nlohmann::json::parse(render(syntheticReport(symbolizer), "json"));
+    CHECK(json["schema_version"] == 1);
+    CHECK(json["verdict"] == "leak");
+    CHECK(json["processes"][0]["labels"]["cycle"] == 8);
+    CHECK(json["summary"]["growth"] == 2);
+    const auto& growth = json["findings"][0];
+    CHECK(growth["type"] == "growth");
+    CHECK(growth["stack"][0]["function"] == "synthetic_leaky_function");
+    CHECK(growth["stack_key"].get<std::string>().size() == 16);
+    CHECK(growth["series"]["bytes"].size() == 8);
+}
+
+TEST_CASE("JUnit and SARIF carry the leak's top frame and file:line") {
+    Symbolizer symbolizer;
+    Report report = syntheticReport(symbolizer);
+    std::string junit = render(report, "junit");
+    CHECK(junit.rfind("<?xml", 0) == 0);
+    CHECK(junit.find("<failure") != std::string::npos);
+    CHECK(junit.find("synthetic_leaky_function") != std::string::npos);
+    CHECK(junit.find("SyntheticRun.cpp:") != std::string::npos);
+
+    auto sarif = nlohmann::json::parse(render(report, "sarif"));
+    CHECK(sarif["version"] == "2.1.0");
+    const auto& result = sarif["runs"][0]["results"][0];
+    CHECK(result["ruleId"] == "growth");
+    auto location = result["locations"][0]["physicalLocation"];
+    CHECK(location["artifactLocation"]["uri"].get<std::string>().find("SyntheticRun.cpp") != std::string::npos);
+    CHECK(location["region"]["startLine"].get<int>() > 0);
+
+    std::string folded = render(report, "folded");
+    CHECK(folded.find("growth;synthetic_cache_function;synthetic_leaky_function 384\n") != std::string::npos);
+    CHECK(render(report, "markdown").find("| growth | fails |") != std::string::npos);
+}
+
+TEST_CASE("suppressions match by function, module or file glob, per type") {
+    auto rules = parseSuppressions("# comment\n\ngrowth:synthetic_leaky_*\n*:SyntheticRun.cpp  # any type\n", "s.supp");
+    REQUIRE(rules.ok());
+    REQUIRE(rules->size() == 2);
+    Finding growth;
+    growth.type = "growth";
+    growth.stack = {SymbolizedFrame{0, "synthetic_leaky_function", "/x/y.c", 3, "prog", false, true}};
+    CHECK(suppressionMatches((*rules)[0], growth));
+    Finding other = growth;
+    other.type = "exit_leak";
+    CHECK_FALSE(suppressionMatches((*rules)[0], other));
+    other.stack[0].file = "/src/SyntheticRun.cpp";
+    CHECK(suppressionMatches((*rules)[1], other));
+
+    auto bad = parseSuppressions("growth:ok\nnot a rule\n", "bad.supp");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(std::string(bad.status().message()).rfind("bad.supp:2: ", 0) == 0);
+    auto unknown = parseSuppressions("leak:foo\n", "u.supp");
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(std::string(unknown.status().message()).find("unknown finding type \"leak\"") != std::string::npos);
+}
+
+TEST_CASE("stack keys ignore addresses, lines and files but not function names") {
+    SymbolizedStack a = {SymbolizedFrame{0x55550000, "f(int)", "a.c", 3, "prog", false, true}};
+    SymbolizedStack b = {SymbolizedFrame{0x77770000, "f(int)", "b.c", 9, "prog", false, true}};
+    SymbolizedStack c = {SymbolizedFrame{0x55550000, "g(int)", "a.c", 3, "prog", false, true}};
+    CHECK(stackKey("growth", "memory", "", a) == stackKey("growth", "memory", "", b));
+    CHECK(stackKey("growth", "memory", "", a) != stackKey("growth", "memory", "", c));
+    CHECK(stackKey("growth", "memory", "", a) != stackKey("exit_leak", "memory", "", a));
+}
+
+TEST_CASE("thresholds let small growth pass the gate") {
+    Symbolizer symbolizer;
+    Report report = syntheticReport(symbolizer);
+    GateOptions gate;
+    gate.max_bytes_per_cycle = 1000;
+    gate.max_handles_per_cycle = 5;
+    gate.fail_on = "growth";
+    REQUIRE(applyGate(report, gate).ok());
+    CHECK_FALSE(report.leak);
+    gate.max_bytes_per_cycle = 100;
+    REQUIRE(applyGate(report, gate).ok());
+    CHECK(report.leak);
+    gate.fail_on = "growth,nonsense";
+    CHECK_FALSE(applyGate(report, gate).ok());
+}
