@@ -15,6 +15,7 @@
 #include "StackTable.h"
 #include "ThreadState.h"
 #include "TrackerCore.h"
+#include "TrackerFds.h"
 #include "TrackerInternals.h"
 #include "leakscope/SnapshotWriter.h"
 
@@ -172,7 +173,9 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept 
 
 void setTrackerFd(int fd) noexcept { gTrackerFd.store(fd, std::memory_order_release); }
 
-bool isTrackerFd(int fd) noexcept { return fd >= 0 && gTrackerFd.load(std::memory_order_acquire) == fd; }
+bool isTrackerFd(int fd) noexcept {
+    return fd >= 0 && (gTrackerFd.load(std::memory_order_acquire) == fd || isPersistentTrackerFd(fd));
+}
 
 uint32_t takeSnapshotIndex() noexcept { return gSnapshotIndex.fetch_add(1, std::memory_order_relaxed); }
 

@@ -6,6 +6,7 @@
 #include "StackTable.h"
 #include "TrackerCore.h"
 #include "TrackerInternals.h"
+#include "TrackerFds.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload {
@@ -38,7 +39,11 @@ __attribute__((noinline)) uint32_t captureStackWithFrames(uint64_t* frames, uint
     static_assert(sizeof(void*) == sizeof(uint64_t));
     void** walked = reinterpret_cast<void**>(frames);
     const int capacity = limit + kOwnFramesAllowance + 1;
-    int count = unwinder::capture(walked, capacity);
+    int count;
+    {
+        TrackerOwnCodeScope own_code;  // libunwind may reopen its pipe mid-walk (after a close-all)
+        count = unwinder::capture(walked, capacity);
+    }
     uint64_t own_end = gOwnEnd.load(std::memory_order_acquire);
     uint64_t own_start = gOwnStart.load(std::memory_order_relaxed);
     int first = 0;

@@ -19,6 +19,7 @@
 #include "TrackerCore.h"
 #include "TrackerInternals.h"
 #include "Triggers.h"
+#include "TrackerFds.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload {
@@ -144,7 +145,12 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
     loadConfig();
     rememberTrackingEnvironment();
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
-    if (!unwinder::initialise())
+    bool unwinder_ready;
+    {
+        TrackerOwnCodeScope own_code;  // libunwind's pipe goes to the top of the fd range
+        unwinder_ready = unwinder::initialise();
+    }
+    if (!unwinder_ready)
         logMessage(LogLevel::Warn, "libunwind.so.8 could not be loaded; stacks are not recorded");
     if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
     module_map::refresh();

@@ -13,6 +13,7 @@
 
 #include "HandleDescriptions.h"
 #include "HookSupport.h"
+#include "../TrackerFds.h"
 
 namespace leakscope::preload::handles {
 namespace {
@@ -123,10 +124,25 @@ LEAKSCOPE_HANDLE_HOOK int accept4(int listening_fd, sockaddr* address, socklen_t
     return recordAccepted(callReal(realAccept4, listening_fd, address, address_length, flags), flags);
 }
 
-LEAKSCOPE_HANDLE_HOOK int pipe(int fds[2]) { return recordPipe(callReal(realPipe, fds), fds, 0); }
+// A pipe the tracker's own code makes (libunwind's) is moved out of the program's fd range.
+[[gnu::always_inline]] inline bool keptForTracker(int result, int fds[2]) noexcept {
+    if (result != 0 || !insideTrackerOwnCode()) return false;
+    ErrnoKeeper keep;
+    fds[0] = relocateTrackerFd(fds[0]);
+    fds[1] = relocateTrackerFd(fds[1]);
+    return true;
+}
+
+LEAKSCOPE_HANDLE_HOOK int pipe(int fds[2]) {
+    const int result = callReal(realPipe, fds);
+    if (keptForTracker(result, fds)) return result;
+    return recordPipe(result, fds, 0);
+}
 
 LEAKSCOPE_HANDLE_HOOK int pipe2(int fds[2], int flags) {
-    return recordPipe(callReal(realPipe2, fds, flags), fds, flags);
+    const int result = callReal(realPipe2, fds, flags);
+    if (keptForTracker(result, fds)) return result;
+    return recordPipe(result, fds, flags);
 }
 
 LEAKSCOPE_HANDLE_HOOK int eventfd(unsigned int initial_value, int flags) {
