@@ -18,6 +18,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
         {"junit", [] { return makeJunitFormatter(); }},
         {"sarif", [] { return makeSarifFormatter(); }},
         {"folded", [] { return makeFoldedFormatter(); }},
+        {"html", [] { return makeHtmlFormatter(); }},
     };
     return kFormats;
 }

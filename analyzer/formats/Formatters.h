@@ -13,5 +13,6 @@ std::unique_ptr<ReportFormatter> makeMarkdownFormatter();
 std::unique_ptr<ReportFormatter> makeJunitFormatter();
 std::unique_ptr<ReportFormatter> makeSarifFormatter();
 std::unique_ptr<ReportFormatter> makeFoldedFormatter();
+std::unique_ptr<ReportFormatter> makeHtmlFormatter();
 
 }  // namespace leakscope::analyzer
