@@ -34,9 +34,12 @@ void audio_dma_init(audio_dma_t *dma, dma_buffer_heap_t buffer_heap)
     dma->channel[1] = -1;
 }
 
-/* The one place that picks the allocator: realloc semantics, so a NULL result leaves nothing behind
- * except what the caller overwrites (as the original, which assigns the result straight back). */
-static uint8_t *dma_buffer_realloc(audio_dma_t *dma, size_t index, size_t length)
+/* The buffer-allocation function: the one place that picks the allocator. Realloc semantics, so a NULL
+ * result leaves nothing behind except what the caller overwrites (as the original, which assigns the
+ * result straight back). The original has this inline in audio_dma_setup_playback; here it is a frame of
+ * its own (no inlining, no .constprop clone) so that `--fail-alloc function=dma_buffer_realloc` hits the
+ * conversion buffers and nothing else. */
+__attribute__((noinline, noclone)) uint8_t *dma_buffer_realloc(audio_dma_t *dma, size_t index, size_t length)
 {
     if (dma->buffer_heap == DMA_BUFFER_HEAP_PORT) {
         return port_realloc(dma->buffer[index], length);

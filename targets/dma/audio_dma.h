@@ -91,6 +91,10 @@ uint32_t audio_dma_service(audio_dma_t *dma, uint32_t max_blocks);
 size_t audio_dma_convert_samples(const audio_dma_t *dma, const uint8_t *input, uint32_t input_length,
                                  uint8_t *output, size_t output_capacity);
 
+/* (Re)allocates dma->buffer[index] to `length` bytes from the dma's heap (m_realloc or port_realloc);
+ * NULL when that heap cannot hold it, the old buffer then being untouched. Used by setup only. */
+uint8_t *dma_buffer_realloc(audio_dma_t *dma, size_t index, size_t length);
+
 /* Ends playback and releases the DMA channels. Holds onto the buffers, as the original does, so the next
  * setup reuses them. */
 void audio_dma_stop(audio_dma_t *dma);

@@ -1,7 +1,9 @@
 /* dma_port --cycles N --platform rp2040|rp2350 --variant buggy|fixed [--sample FORMAT] [--frames F]
  *
- * Plays a synthetic sample through I2S N times (setup, play to the end, stop), with
- * leakscope_snapshot("cycle") after each play/stop cycle, then deinitialises everything.
+ * Runs N cycles of an I2SOut's life, as a script doing `with I2SOut(...) as i2s: play, stop, play, stop`
+ * would: construct, PLAYS_PER_CYCLE times play the synthetic sample to its end and stop (stop holds onto
+ * the buffers, so the next play reallocates them in place), then deinit, which frees them. So every
+ * cycle frees what it allocated; leakscope_snapshot("cycle") follows each deinit.
  * Exit codes: 0 every cycle played; 1 playback could not start — the original RuntimeError message
  * ("Unable to allocate buffers for signed conversion", "No DMA channel found", "Audio source error")
  * as one line on stderr; 2 bad command line. */
@@ -27,6 +29,9 @@ typedef struct Options {
 } Options;
 
 enum { SAMPLE_RATE = 16000, BLOCK_FRAMES = 512 };
+
+/* Plays per I2SOut: more than one, so the buffers audio_dma_stop keeps are reused by the next setup. */
+enum { PLAYS_PER_CYCLE = 2 };
 
 static const char usage[] =
     "usage: dma_port --cycles N --platform rp2040|rp2350 --variant buggy|fixed "
@@ -105,6 +110,35 @@ static audio_dma_result i2sout_play(audio_dma_t *dma, audiosample_t *sample)
     return result;
 }
 
+/* What the summary line reports of the last play. */
+typedef struct PlaySummary {
+    size_t buffer_length;
+    audio_dma_sink_t sink;
+} PlaySummary;
+
+/* One I2SOut from construction to deinit: PLAYS_PER_CYCLE plays, each to the end of the sample and
+ * stopped. */
+static audio_dma_result i2sout_cycle(dma_buffer_heap_t heap, audiosample_t *sample, uint64_t *blocks,
+                                     PlaySummary *last)
+{
+    audio_dma_t dma;
+    audio_dma_init(&dma, heap);
+    audio_dma_result result = AUDIO_DMA_OK;
+    for (int play = 0; play < PLAYS_PER_CYCLE; play++) {
+        result = i2sout_play(&dma, sample);
+        if (result != AUDIO_DMA_OK) {
+            break; /* i2sout_play has stopped already, as the original's play does before raising */
+        }
+        while (audio_dma_get_playing(&dma)) {
+            *blocks += audio_dma_service(&dma, 8);
+        }
+        audio_dma_stop(&dma);
+        *last = (PlaySummary) { .buffer_length = dma.buffer_length[0], .sink = dma.sink };
+    }
+    audio_dma_deinit(&dma);
+    return result;
+}
+
 int main(int argc, char **argv)
 {
     Options options = parse_options(argc, argv);
@@ -116,36 +150,32 @@ int main(int argc, char **argv)
         platform_deinit();
         return 1;
     }
-    audio_dma_t dma;
-    audio_dma_init(&dma, dma_buffer_heap_for(options.platform, options.variant));
+    dma_buffer_heap_t heap = dma_buffer_heap_for(options.platform, options.variant);
+    PlaySummary last = { 0 };
     int status = 0;
     uint64_t blocks = 0;
     for (long cycle = 1; cycle <= options.cycles; cycle++) {
-        audio_dma_result result = i2sout_play(&dma, sample);
+        audio_dma_result result = i2sout_cycle(heap, sample, &blocks, &last);
         if (result != AUDIO_DMA_OK) {
             /* As the Python script would see it: a RuntimeError with the original text. */
             fprintf(stderr, "%s\n", audio_dma_result_message(result));
             status = 1;
             break;
         }
-        while (audio_dma_get_playing(&dma)) {
-            blocks += audio_dma_service(&dma, 8);
-        }
-        audio_dma_stop(&dma);
         leakscope_snapshot("cycle");
     }
     if (status == 0) {
-        printf("dma_port: %s, variant %s, sample %s: %ld cycles, %" PRIu64 " blocks, buffers 2 x %zu bytes from the %s heap\n",
+        printf("dma_port: %s, variant %s, sample %s: %ld cycles of %d plays, %" PRIu64
+               " blocks, buffers 2 x %zu bytes from the %s heap\n",
                platform_name(options.platform), options.variant == DMA_VARIANT_BUGGY ? "buggy" : "fixed",
-               options.sample_name, options.cycles, blocks, dma.buffer_length[0],
-               dma.buffer_heap == DMA_BUFFER_HEAP_VM ? "VM" : "port");
-        printf("last cycle: %" PRIu64 " bytes to I2S, samples from %" PRId32 " to %" PRId32 "\n",
-               dma.sink.bytes_written, dma.sink.min_sample, dma.sink.max_sample);
+               options.sample_name, options.cycles, PLAYS_PER_CYCLE, blocks, last.buffer_length,
+               heap == DMA_BUFFER_HEAP_VM ? "VM" : "port");
+        printf("last play: %" PRIu64 " bytes to I2S, samples from %" PRId32 " to %" PRId32 "\n",
+               last.sink.bytes_written, last.sink.min_sample, last.sink.max_sample);
     } else {
         printf("dma_port: port heap has %zu bytes free, largest block %zu; VM heap %zu of %zu bytes used\n",
                port_heap_free_bytes(), port_heap_largest_free_block(), vm_heap_used(), vm_heap_capacity());
     }
-    audio_dma_deinit(&dma);
     audiosample_free(sample);
     platform_deinit();
     return status;

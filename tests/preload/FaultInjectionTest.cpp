@@ -53,7 +53,7 @@ TEST_CASE("fault injection: every=N, above=BYTES, limit=N and several rules") {
     CHECK(injected[1].at("size") == 2 << 20);
 }
 
-TEST_CASE("a bad LEAKSCOPE_FAIL_ALLOC spec is one warning line and injects nothing") {
+TEST_CASE("fault injection: a bad LEAKSCOPE_FAIL_ALLOC spec is one warning line and injects nothing") {
     const char* bad_specs[] = {"nth=0", "every=x", "colour=blue", "function=", "above=10,,nth=2", ";"};
     for (const char* spec : bad_specs) {
         TemporaryDirectory dir;

@@ -17,6 +17,9 @@ constexpr int kCycles = 8;
 constexpr int kExitSetupFailed = 1;  // documented in targets/dma/main.c and docs/targets/dma.md
 // u8-mono streamed in 512-frame blocks, widened to 16-bit: each DMA buffer is 1024 bytes.
 constexpr int kU8MonoBufferBytes = 1024;
+// The buffer-allocation function of the port (targets/dma/audio_dma.c): every conversion buffer, and
+// nothing else, is allocated through it, from audio_dma_setup_playback.
+const std::string kBufferAllocation = "dma_buffer_realloc";
 
 std::vector<std::string> portArgs(const std::string& platform, const std::string& variant,
                                   const std::string& sample = "u8-mono") {
@@ -90,19 +93,38 @@ TEST_CASE("dma_port fixed with the buffer allocation failed by the tool: clean e
           "[dma][integration][tool]") {
     const std::string platform = GENERATE(std::string("rp2040"), std::string("rp2350"));
     TemporaryDirectory dir;
-    ToolRun run = runUnderTool(dir.path(), portArgs(platform, "fixed"),
-                               {"--fail-alloc", "function=audio_dma_setup_playback"});
+    ToolRun run = runUnderTool(dir.path(), portArgs(platform, "fixed"), {"--fail-alloc", "function=" + kBufferAllocation});
     INFO(platform << " stderr:\n" << run.process.err);
-    CHECK(run.process.exit_code == kExitSetupFailed);
+    CHECK(run.process.exit_code == kExitSetupFailed);  // the error path, not a crash (that would be 128+N)
     CHECK(run.process.err.find(kOriginalError) != std::string::npos);
     REQUIRE(run.report.is_object());
 
     auto injected = findingsOfType(run.report, "injected_failure");
     REQUIRE(injected.size() == 1);
+    CHECK(stackHasFunction(injected[0], kBufferAllocation));
     CHECK(stackHasFunction(injected[0], "audio_dma_setup_playback"));
     // The first buffer: setup stops at the first failure, as the original does.
     CHECK(injected[0].value("size", 0) == kU8MonoBufferBytes);
     CHECK(injected[0].value("count", 0) == 1);
     // The allocator of the board's fixed choice made the request.
     CHECK(stackHasFunction(injected[0], platform == "rp2040" ? "m_realloc" : "port_realloc"));
+}
+
+TEST_CASE("dma_port fixed with only the second buffer failed: clean error, the first buffer is freed",
+          "[dma][integration][tool]") {
+    TemporaryDirectory dir;
+    ToolRun run = runUnderTool(dir.path(), portArgs("rp2040", "fixed"),
+                               {"--fail-alloc", "function=" + kBufferAllocation + ",nth=2"});
+    INFO("stderr:\n" << run.process.err);
+    CHECK(run.process.exit_code == kExitSetupFailed);
+    CHECK(run.process.err.find(kOriginalError) != std::string::npos);
+    REQUIRE(run.report.is_object());
+    auto injected = findingsOfType(run.report, "injected_failure");
+    REQUIRE(injected.size() == 1);
+    CHECK(stackHasFunction(injected[0], kBufferAllocation));
+    // buffer[0] was allocated before buffer[1] failed; deinit after the error must free it.
+    for (const auto& leak : findingsOfType(run.report, "exit_leak")) {
+        INFO("exit_leak at " << topFunction(leak));
+        CHECK_FALSE(stackHasFunction(leak, kBufferAllocation));
+    }
 }
