@@ -5,12 +5,27 @@
 #include <string_view>
 #include <vector>
 
+#include "FaultInjection.h"
 #include "commands/Commands.h"
 #include "formats/ReportFormatter.h"
 
 using namespace leakscope::analyzer;
 
 namespace {
+
+// An empty string is never a usable file, directory, label or list: without this check most options
+// would quietly treat "" as "not given" (--out "" as the default directory, --baseline "" as none).
+const CLI::Validator kNonEmpty(
+    [](std::string& value) -> std::string { return value.empty() ? "must not be empty" : ""; }, "");
+
+// Byte and handle counts: decimal digits only. CLI11's own conversion would wrap "-3" around to
+// 2^64-3, and its NonNegativeNumber message prints a 300-digit range.
+const CLI::Validator kCount(
+    [](std::string& value) -> std::string {
+        bool digits = !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? "" : "\"" + value + "\" is not a count (a whole number from 0 to 10^19-1)";
+    },
+    "N");
 
 // --format F [--output FILE] pairs, in command-line order: each --output belongs to the --format
 // before it (an --output before any --format applies to the default text output).
@@ -27,6 +42,7 @@ void addOutputOptions(CLI::App& command, std::vector<OutputRequest>& outputs) {
         .add_option_function<std::string>(
             "--output",
             [&outputs](const std::string& path) {
+                if (path.empty()) throw CLI::ValidationError("--output", "must not be empty");
                 if (outputs.empty() || !outputs.back().path.empty()) outputs.push_back({"text", ""});
                 outputs.back().path = path;
             },
@@ -35,7 +51,8 @@ void addOutputOptions(CLI::App& command, std::vector<OutputRequest>& outputs) {
 }
 
 void addReportOptions(CLI::App& command, ReportOptions& report) {
-    command.add_option("--label", report.labels, "Analyse only this label's series (repeatable; default: all but exit)");
+    command.add_option("--label", report.labels, "Analyse only this label's series (repeatable; default: all but exit)")
+        ->check(kNonEmpty);
     command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
         ->check(CLI::Range(0, 1000000));
     addOutputOptions(command, report.outputs);
@@ -43,13 +60,44 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
 
 void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {
     auto* group = with_check_flag_help ? command.add_option_group("gate", "With --check") : &command;
-    group->add_option("--max-bytes-per-cycle", gate.max_bytes_per_cycle, "Growth up to N bytes/cycle passes the gate");
-    group->add_option("--max-handles-per-cycle", gate.max_handles_per_cycle, "Handle growth up to N/cycle passes");
-    group->add_option("--max-exit-bytes", gate.max_exit_bytes, "Fail when more than N bytes are live at exit");
-    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list)")->capture_default_str();
-    group->add_option("--suppressions", gate.suppressions, "Suppressions file (docs/cli.md)");
-    group->add_option("--baseline", gate.baseline, "Baseline of accepted findings (JSON)");
+    group->add_option("--max-bytes-per-cycle", gate.max_bytes_per_cycle, "Growth up to N bytes/cycle passes the gate")
+        ->check(kCount);
+    group->add_option("--max-handles-per-cycle", gate.max_handles_per_cycle, "Handle growth up to N/cycle passes")
+        ->check(kCount);
+    group->add_option("--max-exit-bytes", gate.max_exit_bytes, "Fail when more than N bytes are live at exit")
+        ->check(kCount);
+    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list)")
+        ->capture_default_str()
+        ->check(kNonEmpty);
+    // A directory would otherwise read as an empty rule list; the baseline may not exist yet
+    // (--update-baseline creates it), so the gate itself judges that file.
+    group->add_option("--suppressions", gate.suppressions, "Suppressions file (docs/cli.md)")->check(CLI::ExistingFile);
+    group->add_option("--baseline", gate.baseline, "Baseline of accepted findings (JSON)")->check(kNonEmpty);
     group->add_flag("--update-baseline", gate.update_baseline, "Write the current findings to --baseline and pass");
+}
+
+// --fail-alloc is checked with the preload's own parser (compiled into the analyzer too): on the
+// command line a bad spec is a usage error, where in the environment it is only a warning.
+const CLI::Validator kFailAllocSpec(
+    [](std::string& spec) -> std::string {
+        char why[256] = "";
+        if (leakscope::preload::fault_injection::parseForTest(spec.c_str(), why, sizeof(why))) return "";
+        return "\"" + spec + "\": " + why + " (docs/architecture.md)";
+    },
+    "SPEC");
+
+// CLI11 reports an unknown command or a flag before the command only as "A subcommand is required";
+// this names the culprit instead. Returns "" when argv[1] is a command or a help/version flag.
+std::string unknownCommand(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2) return "";
+    std::string first = argv[1];
+    if (first == "-h" || first == "--help" || first == "--version") return "";
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+        if (command->get_name() == first) return "";
+    std::string known;
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+        known += (known.empty() ? "" : ", ") + command->get_name();
+    return (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") + first + " (commands: " + known + ")";
 }
 
 }  // namespace
@@ -61,39 +109,43 @@ int main(int argc, char** argv) {
 
     std::string show_file;
     auto* show = app.add_subcommand("show", "Print one snapshot as JSON");
-    show->add_option("FILE", show_file, "Snapshot file (.lksnap)")->required();
+    show->add_option("FILE", show_file, "Snapshot file (.lksnap)")->required()->check(kNonEmpty);
 
     std::string diff_before, diff_after;
     std::vector<OutputRequest> diff_outputs;
     auto* diff = app.add_subcommand("diff", "What B holds that was created after A, and what A held that B freed");
-    diff->add_option("A", diff_before, "Earlier snapshot")->required();
-    diff->add_option("B", diff_after, "Later snapshot")->required();
+    diff->add_option("A", diff_before, "Earlier snapshot")->required()->check(kNonEmpty);
+    diff->add_option("B", diff_after, "Later snapshot")->required()->check(kNonEmpty);
     addOutputOptions(*diff, diff_outputs);
 
     ReportOptions report_options;
     auto* report = app.add_subcommand("report", "Analyse snapshots: per-cycle growth, leaked handles, events, exit leaks");
-    report->add_option("INPUTS", report_options.inputs, "Snapshot directories or files")->required();
+    report->add_option("INPUTS", report_options.inputs, "Snapshot directories or files")->required()->check(kNonEmpty);
     addReportOptions(*report, report_options);
 
     ReportOptions check_options;
     GateOptions check_gate;
     auto* check = app.add_subcommand("check", "Like report, then gate: exit 1 when a leak is found");
-    check->add_option("INPUTS", check_options.inputs, "Snapshot directories or files")->required();
+    check->add_option("INPUTS", check_options.inputs, "Snapshot directories or files")->required()->check(kNonEmpty);
     addReportOptions(*check, check_options);
     addGateOptions(*check, check_gate, false);
 
     std::string snap_pid, snap_label = "external";
     auto* snap = app.add_subcommand("snap", "Ask a running, preloaded process for a snapshot");
-    snap->add_option("PID", snap_pid, "Process id")->required();
-    snap->add_option("LABEL", snap_label, "Snapshot label")->capture_default_str();
+    snap->add_option("PID", snap_pid, "Process id")->required()->check(kNonEmpty);
+    snap->add_option("LABEL", snap_label, "Snapshot label")->capture_default_str()->check(kNonEmpty);
 
     RunOptions run_options;
     auto* run = app.add_subcommand("run", "Run PROG under the preload, then report (and with --check, gate)");
-    run->add_option("--out", run_options.out_dir, "Snapshot directory (default ./leakscope-out/<prog>-<pid>)");
+    run->add_option("--out", run_options.out_dir,
+                    "Snapshot directory, new or empty (default ./leakscope-out/<prog>-<pid of leakscope>)")
+        ->check(kNonEmpty);
     run->add_option("--depth", run_options.depth, "Frames per stack")->check(CLI::Range(1, 256));
     run->add_option("--interval", run_options.interval_ms, "Periodic snapshot every MS milliseconds (0 = off)")
         ->check(CLI::Range(0, 86400000));
-    run->add_option("--fail-alloc", run_options.fail_alloc, "Fault-injection rules (docs/architecture.md)");
+    run->add_option("--fail-alloc", run_options.fail_alloc, "Fault-injection rules (docs/architecture.md)")
+        ->check(kFailAllocSpec);
+    run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
     run->add_flag("--check", run_options.check, "Gate the report: exit 1 on a leak, 0 when clean");
     addReportOptions(*run, run_options.report);
@@ -115,6 +167,10 @@ int main(int argc, char** argv) {
         break;
     }
 
+    if (std::string unknown = unknownCommand(app, argc, argv); !unknown.empty()) {
+        std::cerr << "leakscope: " << unknown << " (see leakscope --help)\n";
+        return kExitInputError;
+    }
     try {
         app.parse(parsed_argc, argv);
         if (*run) {
@@ -124,6 +180,7 @@ int main(int argc, char** argv) {
                 run_options.program = std::move(program_after_dashes);
             }
             if (run_options.program.empty()) throw CLI::RequiredError("PROG");
+            if (run_options.program[0].empty()) throw CLI::ValidationError("PROG", "must not be empty");
         }
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);

@@ -1,6 +1,9 @@
 // takeSnapshot(): every trigger lands here. Writes header, Counters, Modules, Stacks, Allocations,
 // Handles (from handle tracking), Events and Strings through the SnapshotWriter, one snapshot at a
 // time, with the guard held so nothing the writer does is tracked.
+#include <pthread.h>
+#include <signal.h>
+
 #include <atomic>
 #include <cstring>
 #include <ctime>
@@ -139,8 +142,41 @@ void warnOnce(const char* what, const char* detail, int error) noexcept {
         logMessage(LogLevel::Warn, "snapshot not written: %s; the program continues", what);
 }
 
+// A snapshot must never kill its host: under a file size limit (RLIMIT_FSIZE, `ulimit -f`) a write
+// past it raises SIGXFSZ, whose default action terminates the program. Blocked while the snapshot is
+// written, the write fails with EFBIG instead (one warning). A SIGXFSZ that our write raised is then
+// discarded; one that was pending before is left for the program.
+class FileSizeSignalBlocked {
+public:
+    FileSizeSignalBlocked() noexcept {
+        sigemptyset(&only_);
+        sigaddset(&only_, SIGXFSZ);
+        pthread_sigmask(SIG_BLOCK, &only_, &previous_);
+        was_pending_ = isPending();
+    }
+    ~FileSizeSignalBlocked() {
+        if (!was_pending_ && isPending()) {
+            timespec no_wait{};
+            sigtimedwait(&only_, nullptr, &no_wait);
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    FileSizeSignalBlocked(const FileSizeSignalBlocked&) = delete;
+    FileSizeSignalBlocked& operator=(const FileSizeSignalBlocked&) = delete;
+
+private:
+    static bool isPending() noexcept {
+        sigset_t pending;
+        return sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ) == 1;
+    }
+    sigset_t only_;
+    sigset_t previous_;
+    bool was_pending_ = false;
+};
+
 void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept {
     const char* directory = config().output_dir;
+    FileSizeSignalBlocked file_size_signal_blocked;
     char why[512];
     if (!snapshot::prepareOutputDirectory(directory, why, sizeof(why))) {
         warnOnce(why, "", 0);

@@ -30,7 +30,6 @@ struct ReportOptions {
     std::vector<OutputRequest> outputs;
 };
 
-
 struct RunOptions {
     std::string out_dir;
     int depth = 0;         // 0: the preload's default
@@ -38,6 +37,7 @@ struct RunOptions {
     std::string fail_alloc;
     bool no_follow_exec = false;
     bool check = false;
+    bool force = false;    // --force: delete an earlier run's snapshots in out_dir instead of refusing
     ReportOptions report;  // inputs filled with out_dir after the run
     GateOptions gate;
     std::vector<std::string> program;

@@ -3,6 +3,7 @@
 // costs one warning line, and in every case the program's own output and exit code are unchanged.
 // Directories the preload creates are 0700, snapshot files 0600, and no temporary file is left behind.
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <string>
 
 #include "ProcessRunner.h"
@@ -32,16 +35,30 @@ size_t countFiles(const std::string& dir) {
     return files;
 }
 
-// Runs the program with snapshots sent to `output_dir`; requires output and exit code as without the
-// tool and exactly one warning line on stderr that contains `warning`.
-void requireRefusedWithOneWarning(const std::string& output_dir, const std::string& warning) {
-    ProcessResult plain = leakscope::testing::runProcess(kProgram);
-    ProcessResult traced = leakscope::testing::runWithPreload(output_dir, kProgram);
-    INFO("LEAKSCOPE_OUTPUT_DIR=" << output_dir << "\nstderr: " << traced.err);
+// Runs the program plainly and under the preload (snapshots to `output_dir`, plus `environment`);
+// requires the same stdout and exit code and exactly one stderr line that contains `warning`.
+void requireOneWarningOnly(const std::string& output_dir, const std::string& warning,
+                           const std::map<std::string, std::string>& environment = {}) {
+    const std::vector<std::string>& program = kProgram;
+    TemporaryDirectory cwd;  // where a relative or fallback (./leakscope-out) output directory lands
+    leakscope::testing::ProcessOptions options;
+    options.set_env = environment;
+    options.working_directory = cwd.path();
+    ProcessResult plain = leakscope::testing::runProcess(program, options);
+    ProcessResult traced = leakscope::testing::runWithPreload(output_dir, program, options);
+    std::string settings = "LEAKSCOPE_OUTPUT_DIR=" + output_dir;
+    for (const auto& [name, value] : environment) settings += " " + name + "=\"" + value.substr(0, 80) + "\"";
+    INFO(settings << "\nplain exit " << plain.exit_code << ", traced exit " << traced.exit_code
+                  << "\ntraced stderr: " << traced.err);
     CHECK(traced.exit_code == plain.exit_code);
     CHECK(traced.out == plain.out);
     CHECK(std::count(traced.err.begin(), traced.err.end(), '\n') == 1);
     CHECK(traced.err.find(warning) != std::string::npos);
+}
+
+// The output directory is refused (or unusable): one warning, the program unaffected.
+void requireRefusedWithOneWarning(const std::string& output_dir, const std::string& warning) {
+    requireOneWarningOnly(output_dir, warning);
 }
 
 }  // namespace
@@ -112,4 +129,97 @@ TEST_CASE("a full disk costs one warning and leaves no partial file", "[torture]
     }
     requireRefusedWithOneWarning(tiny, "No space left on device");
     CHECK(countFiles(tiny) == 1);  // the filler only: the partial snapshot was removed
+}
+
+TEST_CASE("snapshot files are opened O_EXCL|O_NOFOLLOW, mode 0600, then renamed into place", "[torture]") {
+    // The temporary name carries a nanosecond timestamp, so a planted symlink cannot be aimed at it in a
+    // test; the system calls themselves are the proof. strace runs outside the preload (-E sets the
+    // traced program's environment only).
+    std::string strace = "/usr/bin/strace";
+    if (access(strace.c_str(), X_OK) != 0) {
+        WARN("strace is not installed: skipped");
+        return;
+    }
+    TemporaryDirectory root;
+    std::string output = root.path() + "/snapshots";
+    ProcessResult traced = leakscope::testing::runProcess(
+        {strace, "-f", "-qq", "-e", "trace=open,openat,rename,renameat,renameat2", "-o", root.path() + "/calls",
+         "-E", "LD_PRELOAD=" + leakscope::testing::preloadPath(), "-E", "LEAKSCOPE_OUTPUT_DIR=" + output,
+         kProgram[0]});
+    REQUIRE(traced.exit_code == 0);
+    std::string calls = leakscope::testing::readFile(root.path() + "/calls");
+    INFO("system calls:\n" << calls);
+    // The one openat of a .tmp- file must have exactly these safety flags and mode.
+    std::smatch open_call;
+    REQUIRE(std::regex_search(calls, open_call, std::regex(R"(openat\([^\n]*/\.tmp-[^"]*\.lksnap", ([A-Z_|]+), (0\d+)\))")));
+    std::string flags = open_call[1];
+    CHECK(flags.find("O_CREAT") != std::string::npos);
+    CHECK(flags.find("O_EXCL") != std::string::npos);
+    CHECK(flags.find("O_NOFOLLOW") != std::string::npos);
+    CHECK(open_call[2] == "0600");
+    CHECK(std::regex_search(calls, std::regex(R"(rename(at2?)?\([^\n]*\.tmp-[^\n]*\.lksnap"[^\n]*= 0)")));
+}
+
+TEST_CASE("an unwritable output directory costs one warning and nothing else", "[torture]") {
+    TemporaryDirectory root;
+    std::string locked = root.path() + "/locked";
+    std::filesystem::create_directory(locked);
+    if (geteuid() != 0) {
+        REQUIRE(chmod(locked.c_str(), 0500) == 0);
+        requireRefusedWithOneWarning(locked, "not writable");
+        chmod(locked.c_str(), 0700);
+        return;
+    }
+    // root writes through any mode bits: a read-only tmpfs is what is unwritable for it.
+    if (mount("tmpfs", locked.c_str(), "tmpfs", MS_RDONLY, "size=64k,mode=0700") != 0) {
+        WARN("cannot mount a read-only tmpfs here (" << std::strerror(errno) << "): skipped");
+        return;
+    }
+    struct UnmountAtEnd {
+        std::string path;
+        ~UnmountAtEnd() { umount2(path.c_str(), MNT_DETACH); }
+    } unmount{locked};
+    requireRefusedWithOneWarning(locked, "not writable");
+    CHECK(countFiles(locked) == 0);
+}
+
+TEST_CASE("a file size limit (RLIMIT_FSIZE) costs one warning, not a SIGXFSZ death", "[torture]") {
+    // With `ulimit -f`, a write past the limit raises SIGXFSZ, which kills by default: the snapshot the
+    // program never asked for must not be what kills it. 4 KiB is less than any snapshot. The shell
+    // sets the limit and execs the program; only the program gets the preload.
+    TemporaryDirectory root;
+    std::string output = root.path() + "/snapshots";
+    ProcessResult plain = leakscope::testing::runProcess({"/bin/sh", "-c", "ulimit -f 4 && exec \"$0\"", kProgram[0]});
+    ProcessResult traced = leakscope::testing::runProcess(
+        {"/bin/sh", "-c", "ulimit -f 4 && export LD_PRELOAD=\"$1\" LEAKSCOPE_OUTPUT_DIR=\"$2\" && exec \"$0\"",
+         kProgram[0], leakscope::testing::preloadPath(), output});
+    INFO("plain exit " << plain.exit_code << ", traced exit " << traced.exit_code << "\ntraced stderr: " << traced.err);
+    CHECK(traced.exit_code == plain.exit_code);
+    CHECK(traced.out == plain.out);
+    CHECK(std::count(traced.err.begin(), traced.err.end(), '\n') == 1);
+    CHECK(traced.err.find("File too large") != std::string::npos);
+    CHECK(countFiles(output) == 0);  // the partial file was removed
+}
+
+TEST_CASE("bad preload environment values cost one warning each and change nothing", "[torture]") {
+    TemporaryDirectory root;
+    struct BadValue {
+        std::string variable, value;
+    };
+    const std::vector<BadValue> bad = {
+        {"LEAKSCOPE_DEPTH", "abc"},       {"LEAKSCOPE_DEPTH", "0"},
+        {"LEAKSCOPE_DEPTH", "257"},       {"LEAKSCOPE_DEPTH", "-1"},
+        {"LEAKSCOPE_DEPTH", ""},          {"LEAKSCOPE_DEPTH", "99999999999999999999999"},
+        {"LEAKSCOPE_TRACK", "bogus"},     {"LEAKSCOPE_TRACK", "memory,,files"},
+        {"LEAKSCOPE_INTERVAL_MS", "abc"}, {"LEAKSCOPE_INTERVAL_MS", "-5"},
+        {"LEAKSCOPE_FOLLOW_EXEC", "yes"}, {"LEAKSCOPE_LOG", "loud"},
+        {"LEAKSCOPE_SNAP_SIGNAL", "9"},   {"LEAKSCOPE_SNAP_SIGNAL", "abc"},
+        {"LEAKSCOPE_FAIL_ALLOC", "bogus=1"}, {"LEAKSCOPE_FAIL_ALLOC", "nth=0"},
+        {"LEAKSCOPE_FAIL_ALLOC", std::string(2000, 'x')},
+    };
+    for (const BadValue& value : bad)
+        requireOneWarningOnly(root.path() + "/snapshots", value.variable, {{value.variable, value.value}});
+    // Two that are not about a variable's own content: an empty and an overlong output directory.
+    requireOneWarningOnly("", "LEAKSCOPE_OUTPUT_DIR");
+    requireOneWarningOnly(std::string(5000, 'd'), "LEAKSCOPE_OUTPUT_DIR");
 }
