@@ -1,4 +1,5 @@
-// `leakscope diff A B`: text (default) or json, to stdout or --output.
+// `leakscope diff A B`: text (default), json or markdown, to stdout or --output.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -9,8 +10,9 @@ namespace leakscope::analyzer {
 
 int runDiff(const std::string& before_path, const std::string& after_path, const std::vector<OutputRequest>& outputs) {
     for (const auto& request : outputs)
-        if (request.format != "text" && request.format != "json") {
-            std::cerr << "leakscope: diff --format " << request.format << ": diff writes text or json\n";
+        if (std::find(std::begin(kDiffFormats), std::end(kDiffFormats), request.format) == std::end(kDiffFormats)) {
+            std::cerr << "leakscope: diff --format " << request.format
+                      << ": not available for diff (it writes text, json or markdown; junit, sarif, folded and html describe a report)\n";
             return kExitInputError;
         }
     auto before = snapshot::readSnapshotFile(before_path);
@@ -28,6 +30,7 @@ int runDiff(const std::string& before_path, const std::string& after_path, const
         }
         std::ostream& out = request.path.empty() ? std::cout : file;
         if (request.format == "json") out << diffToJson(diff).dump(2) << "\n";
+        else if (request.format == "markdown") writeDiffMarkdown(diff, out);
         else writeDiffText(diff, out);
     }
     return kExitClean;

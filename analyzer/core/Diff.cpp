@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/FrameTrimmer.h"
 #include "core/SnapshotJson.h"
+#include "formats/ReportFormatter.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -112,6 +113,41 @@ void writeDiffText(const SnapshotDiff& diff, std::ostream& out) {
     for (const auto& note : diff.notes) out << "note: " << note << "\n";
     section("created after A and live at B", diff.added);
     section("live at A and gone at B", diff.freed);
+}
+
+void writeDiffMarkdown(const SnapshotDiff& diff, std::ostream& out) {
+    auto quantity = [](const DiffGroup& g) {
+        return g.resource == "memory" ? std::to_string(g.bytes) + " B in " + std::to_string(g.count) + " block(s)"
+                                      : std::to_string(g.count) + " " + g.handle_kind + " handle(s)";
+    };
+    auto section = [&](const char* title, const std::vector<DiffGroup>& list) {
+        uint64_t bytes = 0, count = 0;
+        for (const auto& g : list) bytes += g.bytes, count += g.count;
+        out << "### " << title << ": " << count << " item(s), " << bytes << " B in " << list.size() << " stack(s)\n\n";
+        if (list.empty()) return;
+        out << "| # | what | top frame | location |\n|---|---|---|---|\n";
+        for (size_t i = 0; i < list.size(); ++i) {
+            const auto& g = list[i];
+            std::string top = g.stack.empty() ? "(no stack)" : g.stack[0].function;
+            std::string location = g.stack.empty() ? "" : frameLocation(g.stack[0]);
+            out << "| " << i + 1 << " | " << quantity(g) << " | " << markdownEscape(top) << " | " << markdownEscape(location) << " |\n";
+        }
+        out << "\n";
+        for (size_t i = 0; i < list.size(); ++i) {
+            const auto& g = list[i];
+            if (g.stack.empty()) continue;
+            out << "<details><summary>" << i + 1 << ". " << quantity(g) << " at " << markdownEscape(g.stack[0].function)
+                << "</summary>\n\n```\n";
+            for (size_t k = 0; k < g.stack.size() && k < 16; ++k)
+                out << "#" << k << " " << g.stack[k].function << "  " << frameLocation(g.stack[k]) << "  " << g.stack[k].module << "\n";
+            out << "```\n</details>\n\n";
+        }
+    };
+    out << "## leakscope diff\n\n" << markdownEscape(diff.before_file) << " (sequence " << diff.before_sequence << ") → "
+        << markdownEscape(diff.after_file) << " (sequence " << diff.after_sequence << ")\n\n";
+    for (const auto& note : diff.notes) out << "> note: " << markdownEscape(note) << "\n\n";
+    section("Created after A and live at B", diff.added);
+    section("Live at A and gone at B", diff.freed);
 }
 
 }  // namespace leakscope::analyzer

@@ -32,5 +32,10 @@ SnapshotDiff diffSnapshots(const snapshot::Snapshot& before, const snapshot::Sna
 
 nlohmann::json diffToJson(const SnapshotDiff& diff);
 void writeDiffText(const SnapshotDiff& diff, std::ostream& out);
+// For CI summaries and merge-request notes, like `report --format markdown`.
+void writeDiffMarkdown(const SnapshotDiff& diff, std::ostream& out);
+
+// The --format names diff can write (the report formats that describe one comparison).
+inline constexpr const char* kDiffFormats[] = {"text", "json", "markdown"};
 
 }  // namespace leakscope::analyzer

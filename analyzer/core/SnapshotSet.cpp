@@ -1,7 +1,10 @@
 #include "core/SnapshotSet.h"
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
@@ -41,13 +44,43 @@ absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std
 absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inputs) {
     auto files = listSnapshotFiles(inputs);
     if (!files.ok()) return files.status();
+    // A small window of files is read ahead on worker threads while this thread interns them in file
+    // order: the result (and which error is reported first) is the same as a sequential load, and only
+    // `window` files' summaries exist at once, however many files there are.
+    const size_t window = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+    std::deque<std::future<absl::StatusOr<SummedSnapshot>>> pending;
+    size_t next = 0;
+    auto launch = [&] {
+        pending.push_back(std::async(std::launch::async, [file = (*files)[next++]]() -> absl::StatusOr<SummedSnapshot> {
+            auto snapshot = snapshot::readSnapshotFile(file);
+            if (!snapshot.ok()) return snapshot.status();
+            return sumSnapshot(std::move(*snapshot));
+        }));
+    };
     SnapshotSetBuilder builder;
-    for (const auto& file : *files) {
-        auto snapshot = snapshot::readSnapshotFile(file);
-        if (!snapshot.ok()) return snapshot.status();
-        builder.add(std::move(*snapshot));
+    while (next < files->size() && pending.size() < window) launch();
+    while (!pending.empty()) {
+        auto summed = pending.front().get();
+        pending.pop_front();
+        if (!summed.ok()) return summed.status();  // the futures still pending finish in their destructors
+        if (next < files->size()) launch();
+        builder.add(std::move(*summed));
     }
     return builder.finish();
+}
+
+SummedSnapshot sumSnapshot(snapshot::Snapshot snapshot) {
+    SummedSnapshot summed;
+    // A dense vector indexed by the file's stack id: the reader has checked every id is in range.
+    summed.per_raw_id.resize(snapshot.stack_index_by_id.size() + 1);
+    for (const snapshot::AllocationRecord& allocation : snapshot.allocations) {
+        auto& usage = summed.per_raw_id[allocation.stack_id < summed.per_raw_id.size() ? allocation.stack_id : 0];
+        usage.count += 1;
+        usage.bytes += allocation.size;
+    }
+    snapshot.allocations = {};  // the records are summed: let the file's mapping go
+    summed.snapshot = std::move(snapshot);
+    return summed;
 }
 
 size_t SnapshotSetBuilder::FramesHash::operator()(const std::vector<uint64_t>& frames) const {
@@ -67,7 +100,9 @@ StackId SnapshotSetBuilder::intern(ProcessSnapshots& process, const snapshot::Sn
     return it->second;
 }
 
-void SnapshotSetBuilder::add(snapshot::Snapshot snapshot) {
+void SnapshotSetBuilder::add(SummedSnapshot summed) {
+    snapshot::Snapshot& snapshot = summed.snapshot;
+    const std::vector<LiveUsage>& per_raw_id = summed.per_raw_id;
     ++file_count_;
     auto [entry, created] = processes_.try_emplace(snapshot.pid);
     ProcessSnapshots& process = entry->second;
@@ -88,13 +123,7 @@ void SnapshotSetBuilder::add(snapshot::Snapshot snapshot) {
     summary.trigger = snapshot.trigger;
     summary.sequence = snapshot.sequence;
     summary.snapshot_index = snapshot.snapshot_index;
-    // Sum per raw stack id first (cheap: a dense vector), then translate each used id once.
-    std::vector<LiveUsage> per_raw_id(snapshot.stack_index_by_id.size() + 1);
-    for (const auto& allocation : snapshot.allocations) {
-        auto& usage = per_raw_id[allocation.stack_id < per_raw_id.size() ? allocation.stack_id : 0];
-        usage.count += 1;
-        usage.bytes += allocation.size;
-    }
+    // Summed per raw stack id already (sumSnapshot); translate each used id once.
     for (uint32_t raw_id = 0; raw_id < per_raw_id.size(); ++raw_id) {
         if (per_raw_id[raw_id].count == 0) continue;
         auto& usage = summary.memory[intern(process, snapshot, raw_id)];

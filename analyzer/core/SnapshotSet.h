@@ -64,13 +64,24 @@ struct SnapshotSet {
 // file name (= time order). Error when an input does not exist or a directory holds no snapshot.
 absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std::string>& inputs);
 
-// Reads every file and summarises it. The first unreadable or corrupt file is the error.
+// Reads every file and summarises it, a few files at a time in parallel (reading, validating and
+// summing a file is independent of the others; only interning stacks is ordered). The first
+// unreadable or corrupt file, in file order, is the error.
 absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inputs);
+
+// One parsed snapshot with its allocations already summed per raw (file) stack id and the records
+// themselves released: the part of loading that needs no shared state, so it runs on worker threads.
+struct SummedSnapshot {
+    snapshot::Snapshot snapshot;         // allocations emptied (its file mapping released)
+    std::vector<LiveUsage> per_raw_id;   // indexed by the file's stack id; [0] = no stack
+};
+SummedSnapshot sumSnapshot(snapshot::Snapshot snapshot);
 
 // Adds one already-parsed snapshot (used by loadSnapshotSet and by tests); call finish() after the last.
 class SnapshotSetBuilder {
 public:
-    void add(snapshot::Snapshot snapshot);
+    void add(snapshot::Snapshot snapshot) { add(sumSnapshot(std::move(snapshot))); }
+    void add(SummedSnapshot summed);
     SnapshotSet finish();
 
 private:

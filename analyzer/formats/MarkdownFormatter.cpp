@@ -3,9 +3,8 @@
 #include "formats/Formatters.h"
 
 namespace leakscope::analyzer {
-namespace {
 
-std::string escapeCell(const std::string& text) {
+std::string markdownEscape(const std::string& text) {
     std::string out;
     for (char c : text) {
         if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>') out += '\\';
@@ -13,6 +12,8 @@ std::string escapeCell(const std::string& text) {
     }
     return out;
 }
+
+namespace {
 
 class MarkdownFormatter : public ReportFormatter {
 public:
@@ -28,13 +29,13 @@ public:
             const auto& f = report.findings[i];
             std::string location = f.stack.empty() ? "" : frameLocation(f.stack[0]);
             out << "| " << i + 1 << " | " << f.type << " | " << (f.gating ? "fails" : "info") << " | "
-                << escapeCell(findingTitle(f)) << " | " << escapeCell(topFunctionName(f)) << " | " << escapeCell(location) << " |\n";
+                << markdownEscape(findingTitle(f)) << " | " << markdownEscape(topFunctionName(f)) << " | " << markdownEscape(location) << " |\n";
         }
         out << "\n";
         for (size_t i = 0; i < report.findings.size(); ++i) {
             const auto& f = report.findings[i];
             if (!f.gating || f.stack.empty()) continue;
-            out << "<details><summary>" << i + 1 << ". " << escapeCell(findingTitle(f)) << "</summary>\n\n```\n";
+            out << "<details><summary>" << i + 1 << ". " << markdownEscape(findingTitle(f)) << "</summary>\n\n```\n";
             for (size_t k = 0; k < f.stack.size() && k < 16; ++k)
                 out << "#" << k << " " << f.stack[k].function << "  " << frameLocation(f.stack[k]) << "  " << f.stack[k].module << "\n";
             out << "```\n</details>\n\n";

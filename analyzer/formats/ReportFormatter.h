@@ -32,5 +32,6 @@ std::unique_ptr<ReportFormatter> makeFormatter(const std::string& name);
 std::string frameLocation(const SymbolizedFrame& frame);  // "file:line", "" when unknown
 std::string findingTitle(const Finding& finding);         // one line: "memory grows by 4096 B/cycle in create_from_config"
 std::string topFunctionName(const Finding& finding);      // stack[0].function, or "(no stack)"
+std::string markdownEscape(const std::string& text);      // safe inside a Markdown table cell or summary
 
 }  // namespace leakscope::analyzer

@@ -2,6 +2,11 @@
 // naming the file and a byte offset, never a crash.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
 #include "SnapshotBuilder.h"
 #include "leakscope/SnapshotReader.h"
 
@@ -30,6 +35,13 @@ void requireOneLineError(const absl::Status& status, const std::string& name) {
     CHECK(message.rfind(name + ": ", 0) == 0);
     CHECK(message.find('\n') == std::string::npos);
     CHECK(message.find("at byte ") != std::string::npos);
+    // ... and names where: the header, the trailer, the file as a whole, the section table or a section.
+    static const char* const kPlaces[] = {"header at", "trailer at", "file at", "section table at",
+                                          "Counters section", "Modules section", "Stacks section", "Allocations section",
+                                          "Handles section", "Events section", "Strings section"};
+    bool named = false;
+    for (const char* place : kPlaces) named = named || message.compare(name.size() + 2, std::strlen(place), place) == 0;
+    CHECK(named);
 }
 
 }  // namespace
@@ -76,31 +88,91 @@ TEST_CASE("truncation anywhere gives a one-line error naming the file and offset
     }
 }
 
-TEST_CASE("every flipped byte is detected") {
+TEST_CASE("every flipped byte is detected, including section types and reserved fields") {
+    // No byte of a version-1 file is free: the header is checksummed, each payload is checksummed,
+    // and each section header field is cross-checked (known type, no duplicate, record size, count
+    // against payload size, reserved zero); the trailer repeats what the header says. So every single
+    // corrupted byte, whatever the corruption, must be rejected, not accepted with another meaning.
     auto builder = sampleSnapshot();
-    std::string bytes = builder.bytes();
-    auto isReservedSectionField = [&](size_t i) {
-        for (size_t offset : builder.sectionOffsets())
-            if (i >= offset + offsetof(snapshot::SectionHeader, reserved) && i < offset + sizeof(snapshot::SectionHeader)) return true;
-        return false;
-    };
-    // A flipped section type turns a section into one of an unknown type, which the format says
-    // readers skip (forward compatibility); no checksum covers section headers, so that is legal.
-    auto isSectionType = [&](size_t i) {
-        for (size_t offset : builder.sectionOffsets())
-            if (i >= offset && i < offset + sizeof(uint32_t)) return true;
-        return false;
-    };
+    const std::string bytes = builder.bytes();
+    const uint8_t masks[] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x5a, 0xff};
+    size_t accepted = 0;
     for (size_t i = 0; i < bytes.size(); ++i) {
-        std::string corrupt = bytes;
-        corrupt[i] = char(corrupt[i] ^ 0x5a);
-        auto parsed = snapshot::parseSnapshot(corrupt, "flip.lksnap");
-        // Reserved fields of section headers and the trailer carry nothing and no checksum covers
-        // them; every other byte is covered.
-        if (i >= bytes.size() - 4 || isReservedSectionField(i) || isSectionType(i)) continue;
-        INFO("flipped byte " << i);
-        requireOneLineError(parsed.status(), "flip.lksnap");
+        for (uint8_t mask : masks) {
+            std::string corrupt = bytes;
+            corrupt[i] = char(uint8_t(corrupt[i]) ^ mask);
+            auto parsed = snapshot::parseSnapshot(corrupt, "flip.lksnap");
+            if (parsed.ok()) {
+                ++accepted;
+                UNSCOPED_INFO("byte " << i << " ^ " << int(mask) << " was accepted");
+                continue;
+            }
+            INFO("flipped byte " << i << " with mask " << int(mask));
+            requireOneLineError(parsed.status(), "flip.lksnap");
+        }
     }
+    CHECK(accepted == 0);
+}
+
+TEST_CASE("a section type changed into another known type is rejected") {
+    auto builder = sampleSnapshot();
+    const std::string bytes = builder.bytes();
+    // Sections in builder order: Counters, Modules, Stacks, Allocations, Handles, Events, Strings.
+    for (size_t section = 0; section < builder.sectionOffsets().size(); ++section) {
+        for (uint32_t type = 0; type <= 9; ++type) {
+            std::string corrupt = bytes;
+            uint32_t original;
+            std::memcpy(&original, corrupt.data() + builder.sectionOffsets()[section], sizeof original);
+            if (type == original) continue;
+            std::memcpy(corrupt.data() + builder.sectionOffsets()[section], &type, sizeof type);
+            INFO("section " << section << " retyped to " << type);
+            requireOneLineError(snapshot::parseSnapshot(corrupt, "type.lksnap").status(), "type.lksnap");
+        }
+    }
+}
+
+TEST_CASE("truncation at every byte is rejected with the section named") {
+    const std::string bytes = sampleSnapshot().bytes();
+    for (size_t cut = 0; cut < bytes.size(); ++cut) {
+        INFO("cut at " << cut);
+        auto parsed = snapshot::parseSnapshot(bytes.substr(0, cut), "cut.lksnap");
+        requireOneLineError(parsed.status(), "cut.lksnap");
+    }
+}
+
+TEST_CASE("files on disk: corrupt, truncated, empty and wrong-version files are DataLoss, valid ones map") {
+    char dir_template[] = "/tmp/leakscope-reader-XXXXXX";
+    REQUIRE(mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template;
+    auto write = [&](const std::string& name, const std::string& bytes) {
+        std::string path = dir + "/" + name;
+        std::ofstream(path, std::ios::binary) << bytes;
+        return path;
+    };
+    const std::string bytes = sampleSnapshot().bytes();
+    auto valid = snapshot::readSnapshotFile(write("valid.lksnap", bytes));
+    REQUIRE(valid.ok());
+    REQUIRE(valid->allocations.size() == 2);
+    CHECK(valid->allocations[1].size == 32);
+    uint64_t total = 0;
+    for (const auto& allocation : valid->allocations) total += allocation.size;
+    CHECK(total == 48);
+
+    std::string wrong_version = bytes;
+    wrong_version[offsetof(snapshot::FileHeader, version)] = 2;
+    for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
+             {"empty.lksnap", ""},
+             {"short.lksnap", bytes.substr(0, 100)},
+             {"cut.lksnap", bytes.substr(0, bytes.size() - 1)},
+             {"version.lksnap", wrong_version}}) {
+        std::string path = write(name, content);
+        auto parsed = snapshot::readSnapshotFile(path);
+        INFO(name);
+        REQUIRE_FALSE(parsed.ok());
+        CHECK(absl::IsDataLoss(parsed.status()));
+        requireOneLineError(parsed.status(), path);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("wrong magic and wrong version are named") {

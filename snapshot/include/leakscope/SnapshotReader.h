@@ -4,9 +4,14 @@
 // the section and the byte offset of the first problem found; the reader never crashes on bad input.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +39,52 @@ struct Handle {
     std::string path;
 };
 
+// A validated array of fixed-size records read in place from the file's bytes (the mapped file, or
+// the reader's own copy for parseSnapshot): a million allocations are not copied, only walked. It
+// shares ownership of those bytes, so it stays valid as long as any copy of it lives. Records are
+// loaded with memcpy because a section payload need not be aligned in the file.
+template <typename Record>
+class RecordView {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = Record;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = Record;
+        iterator() = default;
+        explicit iterator(const unsigned char* at) : at_(at) {}
+        Record operator*() const { return load(at_); }
+        iterator& operator++() { at_ += sizeof(Record); return *this; }
+        iterator operator++(int) { iterator old = *this; ++*this; return old; }
+        bool operator==(const iterator&) const = default;
+
+    private:
+        const unsigned char* at_ = nullptr;
+    };
+
+    RecordView() = default;
+    RecordView(std::shared_ptr<const void> owner, const unsigned char* data, size_t count)
+        : owner_(std::move(owner)), data_(data), count_(count) {}
+
+    size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    Record operator[](size_t index) const { return load(data_ + index * sizeof(Record)); }
+    iterator begin() const { return iterator(data_); }
+    iterator end() const { return iterator(data_ + count_ * sizeof(Record)); }
+
+private:
+    static Record load(const unsigned char* at) {
+        Record record;
+        std::memcpy(&record, at, sizeof(Record));
+        return record;
+    }
+    std::shared_ptr<const void> owner_;
+    const unsigned char* data_ = nullptr;
+    size_t count_ = 0;
+};
+
 struct Snapshot {
     std::string file;  // where it was read from (as given)
     Trigger trigger = Trigger::Api;
@@ -50,7 +101,7 @@ struct Snapshot {
     Counters counters{};
     std::vector<Module> modules;
     std::vector<Stack> stacks;  // in file order; stackIndex() finds one by id
-    std::vector<AllocationRecord> allocations;
+    RecordView<AllocationRecord> allocations;  // in place: the file's bytes stay mapped while this lives
     std::vector<Handle> handles;
     std::vector<EventRecord> events;
 
@@ -61,11 +112,13 @@ struct Snapshot {
     std::vector<long> stack_index_by_id;  // built by the reader
 };
 
-// Reads and validates `path`. Errors: NotFound/PermissionDenied when the file cannot be opened,
-// DataLoss for every corruption (message: "<path>: <section> section at byte <offset>: <problem>").
+// Reads and validates `path` (mapped, not copied). Errors: NotFound when the file cannot be opened,
+// InvalidArgument when it is not a regular file, DataLoss for every corruption (message:
+// "<path>: <section> section at byte <offset>: <problem>").
 absl::StatusOr<Snapshot> readSnapshotFile(const std::string& path);
 
-// Validates and decodes snapshot bytes already in memory; `name` stands for the file in messages.
+// Validates and decodes snapshot bytes already in memory (copied once, so `bytes` need not outlive the
+// result); `name` stands for the file in messages.
 absl::StatusOr<Snapshot> parseSnapshot(std::string_view bytes, const std::string& name);
 
 // Names used in messages and in `leakscope show`.

@@ -37,7 +37,7 @@ enum class Trigger : uint32_t {
 struct FileHeader {
     char magic[8];                  // kMagic
     uint32_t version;               // kFormatVersion
-    uint32_t header_size;           // sizeof(FileHeader); lets a reader skip fields it does not know
+    uint32_t header_size;           // sizeof(FileHeader); a version-1 reader requires exactly that
     uint32_t section_count;         // sections between the header and the trailer
     uint32_t trigger;               // Trigger
     uint64_t pid;
@@ -66,12 +66,13 @@ enum class SectionType : uint32_t {
 };
 
 struct SectionHeader {
-    uint32_t type;          // SectionType; unknown types are skipped by readers
+    uint32_t type;          // SectionType; each at most once, Counters and Strings always present;
+                            // a type this version does not define is corruption (new types need a new version)
     uint32_t record_size;   // size of one fixed record, 0 for the variable-length Stacks and Strings
     uint64_t count;         // records in the payload (bytes for Strings)
     uint64_t payload_size;  // bytes of payload that follow this header
     uint32_t payload_crc32; // CRC-32 (IEEE) of the payload
-    uint32_t reserved;
+    uint32_t reserved;      // 0 (checked: no checksum covers a section header, so nothing may go unchecked)
 };
 static_assert(sizeof(SectionHeader) == 32, "SectionHeader layout is part of the format");
 
@@ -79,7 +80,7 @@ struct Trailer {
     char magic[8];            // kTrailerMagic
     uint64_t file_size;       // total bytes including this trailer
     uint32_t section_count;   // repeats FileHeader::section_count
-    uint32_t reserved;
+    uint32_t reserved;        // 0 (checked)
 };
 static_assert(sizeof(Trailer) == 24, "Trailer layout is part of the format");
 
