@@ -1,7 +1,7 @@
 // The live-allocation table: pointer -> {size, sequence, thread, stack id}. 128 shards chosen by the
 // pointer's hash, each an open-addressing array (linear probing, backward-shift deletion, no
-// tombstones) behind its own spin lock, memory from mmap. 32 bytes per entry at <= 70% load: at
-// most ~46 bytes per live allocation. Each shard also keeps the cumulative counters of the
+// tombstones) behind its own spin lock, memory from mmap. Entries are packed into 24-byte slots at
+// 35..70% load: 34..69 bytes per live allocation. Each shard also keeps the cumulative counters of the
 // allocations it saw, so the hot path touches no shared cache line besides its shard's.
 //
 // Entries with sequence 0 are the tracker's own (allocated while the recursion guard was held):

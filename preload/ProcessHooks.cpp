@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "CfiWalker.h"
 #include "Config.h"
 #include "ModuleMap.h"
 #include "RealFunctions.h"
@@ -149,7 +150,11 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
     leakscope::preload::module_map::refresh();
     static std::atomic<void*> slot;
     auto real = realFunction<int (*)(void*)>(slot, "dlclose");
-    return real(handle);
+    int result = real(handle);
+    // After the unmapping: a stack-walk rule cached for its code must not apply to the next library
+    // mapped at the same address.
+    leakscope::preload::cfi_walker::forgetUnloadedCode();
+    return result;
 }
 
 LEAKSCOPE_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {

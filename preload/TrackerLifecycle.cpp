@@ -20,6 +20,7 @@
 #include "TrackerInternals.h"
 #include "Triggers.h"
 #include "TrackerFds.h"
+#include "CfiWalker.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload {
@@ -117,10 +118,11 @@ uint64_t processStartNs() noexcept { return gProcessStartNs.load(std::memory_ord
 uint64_t trackedPid() noexcept { return gPid.load(std::memory_order_relaxed); }
 
 void lockTrackerForFork() noexcept {
-    // One fixed order everywhere: snapshot, modules, events, stacks, live table.
+    // One fixed order everywhere: snapshot, modules, events, walk rules, stacks, live table.
     lockSnapshotForFork();
     module_map::lockForFork();
     event_store::lockForFork();
+    cfi_walker::lockForFork();
     stack_table::lockAllForFork();
     live_table::lockAllForFork();
 }
@@ -128,6 +130,7 @@ void lockTrackerForFork() noexcept {
 void unlockTrackerAfterFork() noexcept {
     live_table::unlockAllAfterFork();
     stack_table::unlockAllAfterFork();
+    cfi_walker::unlockAfterFork();
     event_store::unlockAfterFork();
     module_map::unlockAfterFork();
     unlockSnapshotAfterFork();

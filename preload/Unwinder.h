@@ -1,10 +1,11 @@
-// Stack walking behind one interface, so a faster unwinder (frame-pointer walk with a DWARF CFA
-// cache, reuse of the unchanged part of the thread's previous stack) can replace this one without
-// touching the hooks.
+// Stack walking behind one interface, so the hooks do not know which walker ran.
 //
-// The implementation today is libunwind's unw_backtrace, reached through dlopen("libunwind.so.8",
-// RTLD_LOCAL): linking libunwind.so normally would put its _Unwind_* exception ABI into the target's
-// global scope and make every C++ throw ~100x slower, and Debian's libunwind.a is not PIC.
+// The implementation is a CFA-rule cache walk (CfiWalker.h: rbp where the CFI says the frame keeps a
+// frame pointer, the DWARF CFA elsewhere, a per-thread memo of the previous walk) with libunwind's
+// unw_backtrace as the fallback for frames the cache cannot express. libunwind is reached through
+// dlopen("libunwind.so.8", RTLD_LOCAL): linking libunwind.so normally would put its _Unwind_*
+// exception ABI into the target's global scope and make every C++ throw ~100x slower, and Debian's
+// libunwind.a is not PIC.
 #pragma once
 
 namespace leakscope::preload::unwinder {
@@ -15,8 +16,10 @@ bool initialise() noexcept;
 bool ready() noexcept;
 
 // Writes up to `capacity` return addresses of the calling thread, innermost first (the first one is
-// inside the caller of capture()), and returns how many it wrote.
-int capture(void** frames, int capacity) noexcept;
+// inside the caller of capture()), and returns how many it wrote. *unchanged is set when they are
+// exactly the frames of this thread's previous capture(); frames[] may then be left unwritten, and the
+// caller reuses what it derived from them last time.
+int capture(void** frames, int capacity, bool* unchanged) noexcept;
 
 // Name of the implementation, for diagnostics.
 const char* name() noexcept;

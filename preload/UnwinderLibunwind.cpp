@@ -1,8 +1,11 @@
-// The libunwind implementation of Unwinder.h: unw_backtrace (libunwind's cached fast-trace path) from
-// a privately dlopen'd libunwind.so.8 whose symbols never reach the target's global scope.
+// Unwinder.h's implementation: the CFA-rule cache walk (CfiWalker.h) for every stack it can follow,
+// and libunwind's unw_backtrace for the rest, from a privately dlopen'd libunwind.so.8 whose symbols
+// never reach the target's global scope.
 #include <atomic>
+#include <cstdint>
 #include <dlfcn.h>
 
+#include "CfiWalker.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload::unwinder {
@@ -19,6 +22,8 @@ bool initialise() noexcept {
     // RTLD_NOW so that no lazy binding happens later inside a hook.
     void* library = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (!library) return false;
+    // Without the rule cache every walk goes to libunwind: slower, never wrong.
+    cfi_walker::initialise();
     auto function = reinterpret_cast<BacktraceFunction>(dlsym(library, "unw_backtrace"));
     if (!function) return false;
     // The first walk builds libunwind's caches (and may allocate): do it here, on the cold path.
@@ -30,13 +35,19 @@ bool initialise() noexcept {
 
 bool ready() noexcept { return gBacktrace.load(std::memory_order_acquire) != nullptr; }
 
-int capture(void** frames, int capacity) noexcept {
+int capture(void** frames, int capacity, bool* unchanged) noexcept {
+    *unchanged = false;
     BacktraceFunction function = gBacktrace.load(std::memory_order_acquire);
     if (!function || capacity <= 0) return 0;
-    int count = function(frames, capacity);
+    static_assert(sizeof(void*) == sizeof(uint64_t));
+    int count = cfi_walker::walk(reinterpret_cast<uint64_t*>(frames), capacity, unchanged);
+    if (count >= 0) return count;
+    count = function(frames, capacity);
     return count < 0 ? 0 : count;
 }
 
-const char* name() noexcept { return "libunwind unw_backtrace (dlopen RTLD_LOCAL)"; }
+const char* name() noexcept {
+    return "CFA-rule cache walk, falling back to libunwind unw_backtrace (dlopen RTLD_LOCAL)";
+}
 
 }  // namespace leakscope::preload::unwinder
