@@ -26,7 +26,7 @@ inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall c
     ReentryGuard guard;
     const RealAllocator& real = realAllocator();
     if (!real.malloc) return bootstrapAllocate(size, bootstrap_alignment);  // inside dlsym, first call only
-    if (!ensureCoreTables() || !memoryTrackingOn()) return call(real);
+    if (!memoryHooksTrack()) return call(real);
     if (!guard.owns()) {
         void* pointer = call(real);
         memory::recordInternalAllocation(pointer, size);
@@ -77,7 +77,7 @@ LEAKSCOPE_EXPORT void free(void* pointer) {
     ReentryGuard guard;
     const RealAllocator& real = realAllocator();
     if (!real.free) return;  // only possible inside dlsym's first call: leaking is the safe answer
-    if (ensureCoreTables() && memoryTrackingOn()) memory::recordFree(pointer, guard.owns());
+    if (memoryHooksTrack()) memory::recordFree(pointer, guard.owns());
     real.free(pointer);
 }
 
@@ -88,7 +88,7 @@ LEAKSCOPE_EXPORT void* realloc(void* pointer, size_t size) {
     ReentryGuard guard;
     const RealAllocator& real = realAllocator();
     if (!real.realloc) return nullptr;
-    if (!ensureCoreTables() || !memoryTrackingOn()) return real.realloc(pointer, size);
+    if (!memoryHooksTrack()) return real.realloc(pointer, size);
     return memory::reallocate(pointer, size, guard.owns(), real.realloc);
 }
 

@@ -18,6 +18,9 @@ bool ensureCoreTables() noexcept;
 bool trackerConfigured() noexcept;
 // Memory hooks record while this is true (tables ready, memory tracking on, not torn down).
 bool memoryTrackingOn() noexcept;
+// ensureCoreTables() && memoryTrackingOn() for the allocation hooks: one flag and one TLS read once
+// the tables exist.
+bool memoryHooksTrack() noexcept;
 
 // Frames a capture buffer must hold: the deepest stack plus the preload's own frames on top of it.
 inline constexpr size_t kCaptureBufferFrames = snapshot::kMaxStackDepth + 17;

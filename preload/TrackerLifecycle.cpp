@@ -29,6 +29,8 @@ namespace {
 std::atomic<bool> gTablesReady{false};
 std::atomic<bool> gConfigured{false};
 std::atomic<bool> gTornDown{false};
+// memoryTrackingOn() minus the per-thread fork check, folded into one flag for the hooks' fast path.
+std::atomic<bool> gMemoryOn{false};
 std::atomic<uint64_t> gProcessStartNs{0};
 std::atomic<uint64_t> gPid{0};
 
@@ -98,6 +100,8 @@ bool ensureCoreTables() noexcept {
     gProcessStartNs.store(monotonicNs(), std::memory_order_relaxed);
     gPid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
     gTablesReady.store(ok, std::memory_order_release);
+    if (ok && (!gConfigured.load(std::memory_order_acquire) || config().track_memory))
+        gMemoryOn.store(true, std::memory_order_release);
     return ok;
 }
 
@@ -112,6 +116,11 @@ bool memoryTrackingOn() noexcept {
     // blocks allocated early are known when they are freed later.
     return gTablesReady.load(std::memory_order_acquire) && !gTornDown.load(std::memory_order_relaxed) &&
            (!gConfigured.load(std::memory_order_relaxed) || config().track_memory) && !tForkLocksHeld;
+}
+
+bool memoryHooksTrack() noexcept {
+    if (gMemoryOn.load(std::memory_order_acquire)) return !tForkLocksHeld;
+    return ensureCoreTables() && memoryTrackingOn();
 }
 
 uint64_t processStartNs() noexcept { return gProcessStartNs.load(std::memory_order_relaxed); }
@@ -146,6 +155,7 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
         return;
     }
     loadConfig();
+    if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
     rememberTrackingEnvironment();
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
     bool unwinder_ready;
@@ -169,6 +179,7 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
 __attribute__((destructor(101))) void finishTracker() noexcept {
     if (!trackerConfigured()) return;
     takeExitSnapshot();
+    gMemoryOn.store(false, std::memory_order_relaxed);
     gTornDown.store(true, std::memory_order_relaxed);
 }
 
