@@ -25,6 +25,7 @@ struct Finding {
     std::string label;      // growth: the series' label
     SymbolizedStack stack;  // trimmed: stack[0] is the caller of malloc/socket/open
     std::string stack_key;
+    int sites = 1;          // allocation/open sites merged into this finding (same stack key)
     // growth
     double bytes_per_cycle = 0;
     double count_per_cycle = 0;

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/FindingMerge.h"
 #include "core/FrameTrimmer.h"
 #include "core/GrowthAnalysis.h"
 #include "core/SnapshotJson.h"
@@ -178,6 +179,7 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
         report.processes.push_back(std::move(info));
         ProcessAnalysis(process, options, symbolizer, report.findings).run();
     }
+    mergeFindingsWithSameStackKey(report.findings, options.warmup);
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         int ra = typeRank(a.type), rb = typeRank(b.type);
         if (ra != rb) return ra < rb;

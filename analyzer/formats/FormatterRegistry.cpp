@@ -54,6 +54,7 @@ std::string topFunctionName(const Finding& finding) {
 
 std::string findingTitle(const Finding& f) {
     std::string where = " in " + topFunctionName(f);
+    if (f.sites > 1) where += " (" + std::to_string(f.sites) + " sites)";
     if (f.type == kGrowth && f.resource == "memory")
         return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
                " blocks) per '" + f.label + "' cycle" + where;

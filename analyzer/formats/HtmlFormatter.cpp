@@ -154,7 +154,8 @@ void writeLeak(const Finding& f, size_t number, std::ostream& out) {
         << "</div>\n<div class=\"stats\">";
     if (memory)
         out << stat("+" + formatBytes(f.bytes_per_cycle), "bytes / cycle", "main")
-            << stat("+" + formatCount(f.count_per_cycle), "blocks / cycle");
+            << stat("+" + formatCount(f.count_per_cycle), "blocks / cycle")
+            << (f.sites > 1 ? stat(std::to_string(f.sites), "allocation sites") : std::string());
     else
         out << stat("+" + formatCount(f.count_per_cycle), "handles / cycle", "main")
             << stat(f.handle_details.empty() ? f.handle_kind : f.handle_details, "handle", "detail");

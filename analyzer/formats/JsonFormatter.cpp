@@ -26,7 +26,8 @@ std::unique_ptr<ReportFormatter> makeJsonFormatter() { return std::make_unique<J
 nlohmann::json findingToJson(const Finding& f) {
     nlohmann::json stack = nlohmann::json::array();
     for (const auto& frame : f.stack) stack.push_back(frameToJson(frame));
-    nlohmann::json out = {{"type", f.type}, {"resource", f.resource}, {"pid", f.pid}, {"stack", stack}, {"stack_key", f.stack_key}};
+    nlohmann::json out = {{"type", f.type}, {"resource", f.resource}, {"pid", f.pid}, {"stack", stack}, {"stack_key", f.stack_key},
+                           {"sites", f.sites}};
     if (f.type == kGrowth) {
         out["label"] = f.label;
         out["bytes_per_cycle"] = number(f.bytes_per_cycle);

@@ -1,0 +1,72 @@
+#include "core/FindingMerge.h"
+
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "core/GrowthAnalysis.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+using MergeKey = std::tuple<uint64_t, std::string, std::string, std::string, std::string, std::string>;
+
+// How much a finding weighs when choosing whose stack the merged finding shows.
+double siteWeight(const Finding& finding) {
+    if (finding.type == kGrowth) return finding.bytes_per_cycle * 1e6 + finding.count_per_cycle;
+    if (finding.type == kExitLeak) return double(finding.bytes);
+    return double(finding.count);
+}
+
+void addSeries(std::vector<uint64_t>& into, const std::vector<uint64_t>& from) {
+    if (into.size() < from.size()) into.resize(from.size(), 0);
+    for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
+void absorb(Finding& merged, Finding&& site, int warmup) {
+    const bool site_is_larger = siteWeight(site) > siteWeight(merged);
+    merged.sites += site.sites;
+    merged.count += site.count;
+    merged.bytes += site.bytes;
+    if (merged.type == kGrowth) {
+        addSeries(merged.series_count, site.series_count);
+        addSeries(merged.series_bytes, site.series_bytes);
+        GrowthVerdict verdict = analyzeGrowth(merged.series_count, merged.series_bytes, warmup);
+        merged.bytes_per_cycle = verdict.bytes_per_cycle;
+        merged.count_per_cycle = verdict.count_per_cycle;
+        merged.cycles_grown = verdict.cycles_grown;
+        merged.cycles_observed = verdict.cycles_observed;
+        merged.onset_cycle = verdict.onset_cycle;
+        merged.warmup = verdict.warmup;
+    }
+    if (site_is_larger) {
+        merged.stack = std::move(site.stack);
+        merged.value = site.value;
+        merged.size = site.size;
+        merged.sequence = site.sequence;
+    }
+}
+
+}  // namespace
+
+void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
+    std::vector<Finding> merged;
+    merged.reserve(findings.size());
+    std::map<MergeKey, size_t> index;
+    for (auto& finding : findings) {
+        if (finding.type == kLeakedHandle || finding.stack.empty()) {
+            merged.push_back(std::move(finding));
+            continue;
+        }
+        MergeKey key{finding.pid, finding.type, finding.label, finding.stack_key, finding.handle_kind, finding.handle_details};
+        auto [it, inserted] = index.emplace(std::move(key), merged.size());
+        if (inserted) {
+            merged.push_back(std::move(finding));
+        } else {
+            absorb(merged[it->second], std::move(finding), warmup);
+        }
+    }
+    findings = std::move(merged);
+}
+
+}  // namespace leakscope::analyzer
