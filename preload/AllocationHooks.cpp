@@ -21,13 +21,16 @@ namespace {
 
 // Shared body of every allocating hook. `call` performs the real allocation; `bootstrap_alignment`
 // is what the bootstrap pool must honour while dlsym is still resolving the real functions.
+// Always inlined, so __builtin_return_address(0) is the caller of the exported function.
 template <typename RealCall>
-inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call) noexcept {
+[[gnu::always_inline]] inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call) noexcept {
     ReentryGuard guard;
     const RealAllocator& real = realAllocator();
     if (!real.malloc) return bootstrapAllocate(size, bootstrap_alignment);  // inside dlsym, first call only
     if (!memoryHooksTrack()) return call(real);
-    if (!guard.owns()) {
+    // The tracker's own allocations (nested in a hook, or straight from the preload's code, such as
+    // the static C++ runtime's constructors that run before any guard exists) are never the program's.
+    if (!guard.owns() || isOwnCode(__builtin_return_address(0))) {
         void* pointer = call(real);
         memory::recordInternalAllocation(pointer, size);
         return pointer;

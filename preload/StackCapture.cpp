@@ -79,6 +79,11 @@ void setOwnCodeRange(uint64_t start, uint64_t end) noexcept {
     gOwnEnd.store(end, std::memory_order_release);
 }
 
+bool isOwnCode(const void* address) noexcept {
+    uint64_t own_end = gOwnEnd.load(std::memory_order_acquire);
+    return isOwnFrame(reinterpret_cast<uint64_t>(address), gOwnStart.load(std::memory_order_relaxed), own_end);
+}
+
 uint32_t stackDepthLimit() noexcept { return config().depth; }
 
 __attribute__((noinline)) uint32_t captureStackWithFrames(uint64_t* frames, uint16_t* depth) noexcept {
