@@ -32,8 +32,9 @@ def _annotate(out_file, inclusive):
 
 
 def _short_name(obj, function):
-    name = re.sub(r"\(.*\)( \[clone [^]]*\])?$", "", function)  # drop parameter lists and clone tags
-    name = name.replace("leakscope::preload::", "").replace("(anonymous namespace)::", "")
+    # "(anonymous namespace)::" first: the parameter-list pattern below would take it for one.
+    name = function.replace("leakscope::preload::", "").replace("(anonymous namespace)::", "")
+    name = re.sub(r"\(.*\)( \[clone [^]]*\])*$", "", name)  # drop parameter lists and clone tags
     if name.startswith("0x"):
         name += " (stripped)"
     return f"{obj.split('.so')[0]}: {name}"

@@ -13,7 +13,8 @@ DEEP_FRAMES = [f"storm_frame_{level:02d}" for level in range(1, 13)]  # outermos
 
 def _function_name(symbol):
     # "f(int)" -> "f": the storm frames are extern "C", but be tolerant of a demangled parameter list.
-    return (symbol.get("function") or "").split("(")[0]
+    # "(anonymous namespace)::f(long)" -> "f" as well (the storm's ring runner is one).
+    return (symbol.get("function") or "").replace("(anonymous namespace)::", "").split("(")[0]
 
 
 def snapshot_files(directory, label):

@@ -10,6 +10,33 @@ from workloads import describe_tool_command
 
 TOOL_ORDER = ("none", "leakscope", "heaptrack", "valgrind")
 
+# Not measured by this run: the record of how the hot path got here, each step measured when it was
+# made with the same instruction count (load-independent, so comparable across days). Update it with
+# the commit that changes the hot path.
+HOT_PATH_HISTORY = [
+    "Tracker instructions per malloc+free pair: `valgrind --tool=callgrind --trace-children=yes env "
+    "LD_PRELOAD=$BUILD/preload/libleakscope.so $BUILD/targets/workloads/workload_storm --ops 100000`, "
+    "total minus the no-tool run's 25,886,268, divided by 100,000 (start-up and exit snapshot included).", "",
+    "| step | Ir per malloc+free | commit |", "|---|---:|---|",
+    "| libunwind `unw_backtrace` (its cached fast trace: ~85 Ir a frame over ~21 frames) | 3032 | 16c951a |",
+    "| own walk over a per-pc cache of CFA rules parsed from `.eh_frame` (libunwind as fallback) | 2058 | f179d43 |",
+    "| + per-thread memo of the previous walk: an unchanged level reuses its rule, an unchanged stack "
+    "its id | 1589 | f179d43 |",
+    "| + the memo checks the stack words the previous walk read instead of walking again | 970 | f179d43 |",
+    "| + no frame copy for an unchanged stack, LTO, 24-byte live-table slots | 827 | f179d43 |",
+    "| + one flag for the hooks' tracking check, unrolled memo check | 745 | c7c02ee |",
+    "",
+    "Left (2026-11-23): W1 with frame pointers misses 2x by a few percent, and W2 with 8 threads "
+    "misses by about 2x. Most of W2's extra cost is the live table: its shard is chosen by the "
+    "address's hash, so on two cores nearly every insert and remove touches a shard line last "
+    "written by the other core. Choosing the shard by the block's 1 MiB region (each glibc arena, "
+    "so each thread, then keeps to its own shards) brought 8 threads down to ~1.2x the one-thread "
+    "time, but it makes a signal handler's malloc that interrupts a table operation land on the "
+    "very shard its thread holds (a self-deadlock the torture test `timer signals landing in "
+    "malloc` caught). Hash sharding has the same hazard at 1/128 odds; the fix for both is a "
+    "per-thread record of the held shard and a nested path that does not take it.",
+]
+
 
 def _first_line(argv):
     try:
@@ -121,6 +148,7 @@ def render(facts, options, cases, medians, target_rows, live_heap, stack_checks,
             lines.append(f"  - recorded stack (innermost first): `{' <- '.join(check['example'])}`")
 
     lines += ["", "## Where the time goes (callgrind, W1 under leakscope)", ""] + profile_lines
+    lines += ["", "## Hot-path changes of issue 8 (callgrind history)", ""] + HOT_PATH_HISTORY
     lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     lines += ["", "## Machine", "",
               f"- {facts['nproc']} CPUs: {facts['cpu']}; kernel {facts['kernel']}",
