@@ -178,12 +178,30 @@ void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64
     }
 }
 
+// Set while this thread holds a shard lock. A signal handler that allocates or frees while its thread
+// is inside such a section reaches the table again on the same thread; waiting for the lock would
+// wait for ourselves forever. Such a nested call leaves the table alone instead: its block goes
+// untracked (the program's code made it in a signal handler, where malloc is not async-signal-safe
+// to begin with), which is far better than a hung program.
+thread_local bool tHoldsShardLock __attribute__((tls_model("initial-exec"))) = false;
+
+class ShardLockHolder {
+public:
+    explicit ShardLockHolder(Shard& shard) noexcept : hold_(shard.lock) { tHoldsShardLock = true; }
+    ~ShardLockHolder() { tHoldsShardLock = false; }
+    ShardLockHolder(const ShardLockHolder&) = delete;
+    ShardLockHolder& operator=(const ShardLockHolder&) = delete;
+
+private:
+    SpinLockHolder hold_;
+};
+
 bool insertAccounted(const LiveEntry& entry, Accounting accounting, uint64_t old_size) noexcept {
     // Above 2^48 (only with 5-level paging and an explicit high mmap hint) the block stays untracked.
-    if (!Slot::fits(entry)) return false;
+    if (!Slot::fits(entry) || tHoldsShardLock) return false;
     uint64_t hash = mix(entry.address);
     Shard& shard = shardOf(hash);
-    SpinLockHolder hold(shard.lock);
+    ShardLockHolder hold(shard);
     if ((shard.used + 1) * 10 > shard.capacity * 7 && !grow(shard)) return false;
     size_t slot = probe(shard, entry.address, hash);
     if (shard.slots[slot].address() != 0) {
@@ -197,9 +215,10 @@ bool insertAccounted(const LiveEntry& entry, Accounting accounting, uint64_t old
 }
 
 bool removeAccounted(uint64_t address, LiveEntry* removed, Accounting accounting) noexcept {
+    if (tHoldsShardLock) return false;
     uint64_t hash = mix(address);
     Shard& shard = shardOf(hash);
-    SpinLockHolder hold(shard.lock);
+    ShardLockHolder hold(shard);
     size_t slot = probe(shard, address, hash);
     if (shard.slots[slot].address() == 0) return false;
     *removed = shard.slots[slot].unpack();
@@ -209,9 +228,9 @@ bool removeAccounted(uint64_t address, LiveEntry* removed, Accounting accounting
 }
 
 void countFreeOf(const LiveEntry& entry) noexcept {
-    if (entry.sequence == 0) return;
+    if (entry.sequence == 0 || tHoldsShardLock) return;
     Shard& shard = shardOf(mix(entry.address));
-    SpinLockHolder hold(shard.lock);
+    ShardLockHolder hold(shard);
     shard.counters.frees++;
     shard.counters.bytes_freed += entry.size;
 }
@@ -245,7 +264,7 @@ void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexc
     if (!ready()) return;
     for (size_t i = 0; i < kShardCount; ++i) {
         Shard& shard = gShards[i];
-        SpinLockHolder hold(shard.lock);
+        ShardLockHolder hold(shard);
         for (size_t slot = 0; slot < shard.capacity; ++slot) {
             const Slot& packed = shard.slots[slot];
             if (packed.address() == 0) continue;
@@ -260,7 +279,7 @@ LiveCounters sumCounters() noexcept {
     if (!ready()) return total;
     for (size_t i = 0; i < kShardCount; ++i) {
         Shard& shard = gShards[i];
-        SpinLockHolder hold(shard.lock);
+        ShardLockHolder hold(shard);
         total.allocations += shard.counters.allocations;
         total.frees += shard.counters.frees;
         total.reallocations += shard.counters.reallocations;
