@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     run->add_option("--depth", run_options.depth, "Frames per stack")->check(CLI::Range(1, 256));
     run->add_option("--interval", run_options.interval_ms, "Periodic snapshot every MS milliseconds (0 = off)")
         ->check(CLI::Range(0, 86400000));
-    run->add_option("--fail-alloc", run_options.fail_alloc, "Fault-injection rules (docs/architecture.md)")
+    run->add_option("--fail-alloc", run_options.fail_alloc, "Fault-injection rules (docs/configuration.md)")
         ->check(kFailAllocSpec);
     run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
