@@ -185,15 +185,26 @@ void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64
 // to begin with), which is far better than a hung program.
 thread_local bool tHoldsShardLock __attribute__((tls_model("initial-exec"))) = false;
 
+// The mark covers the whole time the lock is held: it is set before the lock is taken and cleared
+// after it is released (signal fences keep the compiler from moving either across), so no signal can
+// land while this thread holds the lock unmarked.
 class ShardLockHolder {
 public:
-    explicit ShardLockHolder(Shard& shard) noexcept : hold_(shard.lock) { tHoldsShardLock = true; }
-    ~ShardLockHolder() { tHoldsShardLock = false; }
+    explicit ShardLockHolder(Shard& shard) noexcept : lock_(shard.lock) {
+        tHoldsShardLock = true;
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+        lock_.lock();
+    }
+    ~ShardLockHolder() {
+        lock_.unlock();
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+        tHoldsShardLock = false;
+    }
     ShardLockHolder(const ShardLockHolder&) = delete;
     ShardLockHolder& operator=(const ShardLockHolder&) = delete;
 
 private:
-    SpinLockHolder hold_;
+    SpinLock& lock_;
 };
 
 bool insertAccounted(const LiveEntry& entry, Accounting accounting, uint64_t old_size) noexcept {
