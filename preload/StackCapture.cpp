@@ -7,7 +7,6 @@
 #include "StackTable.h"
 #include "TrackerCore.h"
 #include "TrackerInternals.h"
-#include "TrackerFds.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload {
@@ -40,12 +39,8 @@ inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames)
     static_assert(sizeof(void*) == sizeof(uint64_t));
     void** walked = reinterpret_cast<void**>(frames);
     const int capacity = limit + kOwnFramesAllowance + 1;
-    int count;
     bool unchanged = false;
-    {
-        TrackerOwnCodeScope own_code;  // libunwind may reopen its pipe mid-walk (after a close-all)
-        count = unwinder::capture(walked, capacity, &unchanged);
-    }
+    int count = unwinder::capture(walked, capacity, &unchanged);
     LastCapture& last = tLast;
     if (unchanged && last.stack_id != 0) {
         const uint64_t* stored = nullptr;

@@ -19,7 +19,6 @@
 #include "TrackerCore.h"
 #include "TrackerInternals.h"
 #include "Triggers.h"
-#include "TrackerFds.h"
 #include "CfiWalker.h"
 #include "Unwinder.h"
 
@@ -158,12 +157,7 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
     if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
     rememberTrackingEnvironment();
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
-    bool unwinder_ready;
-    {
-        TrackerOwnCodeScope own_code;  // libunwind's pipe goes to the top of the fd range
-        unwinder_ready = unwinder::initialise();
-    }
-    if (!unwinder_ready)
+    if (!unwinder::initialise())
         logMessage(LogLevel::Warn, "libunwind.so.8 could not be loaded; stacks are not recorded");
     if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
     module_map::refresh();

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include "CfiWalker.h"
+#include "TrackerFds.h"
 #include "Unwinder.h"
 
 namespace leakscope::preload::unwinder {
@@ -18,6 +19,7 @@ std::atomic<BacktraceFunction> gBacktrace{nullptr};
 
 bool initialise() noexcept {
     if (gBacktrace.load(std::memory_order_acquire)) return true;
+    TrackerOwnCodeScope own_code;  // libunwind opens its address-check pipe: keep it out of the program's fds
     // RTLD_LOCAL keeps _Unwind_* and backtrace out of the global scope (see Unwinder.h);
     // RTLD_NOW so that no lazy binding happens later inside a hook.
     void* library = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -42,6 +44,7 @@ int capture(void** frames, int capacity, bool* unchanged) noexcept {
     static_assert(sizeof(void*) == sizeof(uint64_t));
     int count = cfi_walker::walk(reinterpret_cast<uint64_t*>(frames), capacity, unchanged);
     if (count >= 0) return count;
+    TrackerOwnCodeScope own_code;  // libunwind may reopen its pipe mid-walk (after a close-all)
     count = function(frames, capacity);
     return count < 0 ? 0 : count;
 }

@@ -127,7 +127,6 @@ LEAKSCOPE_HANDLE_HOOK int accept4(int listening_fd, sockaddr* address, socklen_t
 // A pipe the tracker's own code makes (libunwind's) is moved out of the program's fd range.
 [[gnu::always_inline]] inline bool keptForTracker(int result, int fds[2]) noexcept {
     if (result != 0 || !insideTrackerOwnCode()) return false;
-    ErrnoKeeper keep;
     fds[0] = relocateTrackerFd(fds[0]);
     fds[1] = relocateTrackerFd(fds[1]);
     return true;
