@@ -11,20 +11,13 @@ namespace {
 
 using MergeKey = std::tuple<uint64_t, std::string, std::string, std::string, std::string, std::string>;
 
-// How much a finding weighs when choosing whose stack the merged finding shows.
-double siteWeight(const Finding& finding) {
-    if (finding.type == kGrowth) return finding.bytes_per_cycle * 1e6 + finding.count_per_cycle;
-    if (finding.type == kExitLeak) return double(finding.bytes);
-    return double(finding.count);
-}
-
 void addSeries(std::vector<uint64_t>& into, const std::vector<uint64_t>& from) {
     if (into.size() < from.size()) into.resize(from.size(), 0);
     for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
 }
 
 void absorb(Finding& merged, Finding&& site, int warmup) {
-    const bool site_is_larger = siteWeight(site) > siteWeight(merged);
+    const bool site_is_larger = findingWeight(site) > findingWeight(merged);
     merged.sites += site.sites;
     merged.count += site.count;
     merged.bytes += site.bytes;
@@ -48,6 +41,12 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
 }
 
 }  // namespace
+
+double findingWeight(const Finding& finding) {
+    if (finding.type == kGrowth) return finding.bytes_per_cycle * 1e6 + finding.count_per_cycle;
+    if (finding.type == kExitLeak) return double(finding.bytes);
+    return double(finding.count);
+}
 
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
     std::vector<Finding> merged;

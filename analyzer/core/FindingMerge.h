@@ -16,4 +16,8 @@ namespace leakscope::analyzer {
 // site. Leaked handles stay one finding per fd.
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup);
 
+// How much a finding weighs within its type: growth by bytes/cycle (then count/cycle), exit leaks by
+// bytes, events by count. Orders a report and picks the site a merged finding shows.
+double findingWeight(const Finding& finding);
+
 }  // namespace leakscope::analyzer

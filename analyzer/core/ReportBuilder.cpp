@@ -162,13 +162,6 @@ int typeRank(const std::string& type) {
     return int(std::size(kOrder));
 }
 
-// Largest first within a type: growth by bytes/cycle (then count/cycle), exit leaks by bytes.
-double weight(const Finding& f) {
-    if (f.type == kGrowth) return f.bytes_per_cycle * 1e6 + f.count_per_cycle;
-    if (f.type == kExitLeak) return double(f.bytes);
-    return double(f.count);
-}
-
 }  // namespace
 
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer) {
@@ -183,7 +176,7 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         int ra = typeRank(a.type), rb = typeRank(b.type);
         if (ra != rb) return ra < rb;
-        return weight(a) > weight(b);
+        return findingWeight(a) > findingWeight(b);  // largest first within a type
     });
     for (const auto& module : symbolizer.mismatchedModules())
         report.notes.push_back(module + ": build-id on disk differs from the run's; its frames are shown as module+offset");
