@@ -54,9 +54,21 @@ struct Finding {
 
 struct ProcessInfo {
     uint64_t pid = 0;
+    // A process is (pid, start): an exec keeps the pid and a container's PID 1 is pid 1 in every run,
+    // so the preload's initialisation time (snapshot header process_start_ns) tells images apart.
+    uint64_t start_ns = 0;
     std::string executable;
     int snapshots = 0;
     std::map<std::string, int> labels;
+};
+
+// Something the report could not judge, said instead of a silent "clean" (BRIEF: never "clean" without
+// evidence): a series too short, a label that matched nothing, a process whose hooks saw nothing.
+struct NotJudged {
+    uint64_t pid = 0;          // 0: not about one process
+    uint64_t start_ns = 0;
+    std::string label;         // the series' label, empty when not about a series
+    std::string reason;        // one line, for people: "3 'cycle' snapshots; growth needs at least 4"
 };
 
 struct Report {
@@ -65,6 +77,7 @@ struct Report {
     int suppressed = 0;
     int baselined = 0;
     bool leak = false;              // verdict: a gating finding remains
+    std::vector<NotJudged> not_judged;  // what was not judged, and why (empty: everything was judged)
     std::vector<std::string> notes; // e.g. modules whose build-id did not match
 };
 
