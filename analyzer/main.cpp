@@ -55,6 +55,11 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
         ->check(kNonEmpty);
     command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
         ->check(CLI::Range(0, 1000000));
+    command.add_option("--alloc-fn", report.alloc_fns, "Allocation wrapper skipped in headlines (glob, repeatable)")
+        ->check(kNonEmpty);
+    command.add_flag("--show-suppressed", report.show_suppressed, "List which suppression rule matched which finding");
+    command.add_flag("--no-default-suppressions", report.no_default_suppressions,
+                     "Show the runtime's own allocations (thread DTV, stdio buffers, ...) too");
     addOutputOptions(command, report.outputs);
 }
 

@@ -28,6 +28,9 @@ struct ReportOptions {
     std::vector<std::string> labels;  // empty: every label except "exit"
     int warmup = 1;
     std::vector<OutputRequest> outputs;
+    std::vector<std::string> alloc_fns;     // --alloc-fn: skipped in headlines like a detected wrapper
+    bool show_suppressed = false;           // --show-suppressed: which rule matched which finding
+    bool no_default_suppressions = false;   // --no-default-suppressions: show runtime-internal findings
 };
 
 struct RunOptions {

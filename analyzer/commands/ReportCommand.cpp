@@ -5,7 +5,10 @@
 #include <iostream>
 
 #include "commands/Commands.h"
+#include "core/AllocationWrappers.h"
+#include "core/FindingGroups.h"
 #include "core/ReportBuilder.h"
+#include "core/Suppressions.h"
 #include "formats/ReportFormatter.h"
 
 namespace leakscope::analyzer {
@@ -38,6 +41,33 @@ int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
     return kExitClean;
 }
 
+// Built-in suppressions, and the explanations of --show-suppressed and the catch-all warning; the
+// gate then applies the suppressions file itself.
+int suppressAndExplain(Report& report, const ReportOptions& options, const GateOptions* gate) {
+    std::vector<std::string> explained;
+    std::vector<std::string>* explain = options.show_suppressed ? &explained : nullptr;
+    if (!options.no_default_suppressions) {
+        int hidden = applyDefaultSuppressions(report.findings, explain);
+        report.suppressed += hidden;
+        if (hidden) report.notes.push_back(std::to_string(hidden) + " runtime-internal finding(s) hidden by the default suppressions (--no-default-suppressions shows them)");
+    }
+    if (gate && !gate->suppressions.empty()) {
+        auto rules = readSuppressions(gate->suppressions);
+        if (!rules.ok()) {
+            std::cerr << "leakscope: " << rules.status().message() << "\n";
+            return kExitInputError;
+        }
+        std::vector<std::string> warnings;
+        explainSuppressions(*rules, report.findings, explain, warnings);
+        for (const auto& warning : warnings) {
+            std::cerr << "leakscope: warning: " << warning << "\n";
+            report.notes.push_back("warning: " + warning);
+        }
+    }
+    for (const auto& line : explained) report.notes.push_back("suppressed by " + line);
+    return kExitClean;
+}
+
 }  // namespace
 
 int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
@@ -48,11 +78,13 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
     }
     Symbolizer symbolizer;
     Report report = buildReport(*set, {options.labels, options.warmup}, symbolizer);
+    if (int status = suppressAndExplain(report, options, gate); status != kExitClean) return status;
     GateOptions default_gate;
     if (auto status = applyGate(report, gate ? *gate : default_gate); !status.ok()) {
         std::cerr << "leakscope: " << status.message() << "\n";
         return kExitInputError;
     }
+    groupFindingsByCause(report, headlineRules(*set, symbolizer, options.alloc_fns));
     if (int written = writeOutputs(report, options.outputs); written != kExitClean) return written;
     return gate && report.leak ? kExitLeakFound : kExitClean;
 }

@@ -1,5 +1,7 @@
 #include "core/FrameTrimmer.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -32,6 +34,18 @@ constexpr std::array<std::string_view, 8> kAllocatorPrefixes = {
 
 bool isLibc(std::string_view module) { return startsWith(module, "libc.so") || startsWith(module, "libc-"); }
 
+// The C and C++ runtimes' own modules: a frame in them is never the program's call.
+constexpr std::array<std::string_view, 6> kRuntimeModules = {"libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so",
+                                                             "libm.so"};
+
+// Name of a C library function as a caller spells it: "__GI___strdup" / "___asprintf" -> "strdup" / "asprintf".
+std::string libcPublicName(std::string name) {
+    if (startsWith(name, "__GI_")) name.erase(0, 5);
+    size_t underscores = name.find_first_not_of('_');
+    if (underscores != std::string::npos) name.erase(0, underscores);
+    return name;
+}
+
 }  // namespace
 
 bool isAllocatorFrame(const SymbolizedFrame& frame) {
@@ -55,6 +69,95 @@ SymbolizedStack trimAllocatorFrames(SymbolizedStack stack) {
     if (first == 0 || first == stack.size()) return stack;
     stack.erase(stack.begin(), stack.begin() + long(first));
     return stack;
+}
+
+bool isRuntimeFrame(const SymbolizedFrame& frame) {
+    for (auto module : kRuntimeModules)
+        if (startsWith(frame.module, module)) return true;
+    std::string name = shortFunctionName(frame.function);  // without a template's return type
+    return startsWith(name, "std::") || startsWith(name, "__gnu_cxx::") || startsWith(name, "__cxxabiv1::");
+}
+
+namespace {
+
+bool isSkippedInHeadline(const SymbolizedFrame& frame, const HeadlineRules& rules) {
+    if (isRuntimeFrame(frame) || isAllocatorFrame(frame)) return true;
+    if (rules.wrappers.count({frame.module, frame.function})) return true;
+    std::string bare = frame.function.substr(0, frame.function.find('('));
+    for (const auto& pattern : rules.alloc_fns)
+        if (fnmatch(pattern.c_str(), bare.c_str(), 0) == 0 || fnmatch(pattern.c_str(), frame.function.c_str(), 0) == 0)
+            return true;
+    return false;
+}
+
+}  // namespace
+
+size_t callerOfWrappers(const SymbolizedStack& stack, const HeadlineRules& rules) {
+    size_t first = 0;
+    while (first < stack.size() && isSkippedInHeadline(stack[first], rules)) ++first;
+    return first == stack.size() ? 0 : first;
+}
+
+size_t headlineFrame(const SymbolizedStack& stack, const HeadlineRules& rules) {
+    size_t first = callerOfWrappers(stack, rules);
+    if (first >= stack.size()) return 0;
+    if (!rules.system_modules.count(stack[first].module)) return first;
+    // Inside an installed library: its caller outside the installed libraries is the program's call.
+    for (size_t i = first + 1; i < stack.size(); ++i)
+        if (!stack[i].module.empty() && !rules.system_modules.count(stack[i].module) && !isRuntimeFrame(stack[i])) return i;
+    return first;
+}
+
+std::string shortFunctionName(const std::string& function) {
+    std::string out;
+    int depth = 0;
+    for (size_t i = 0; i < function.size(); ++i) {
+        char c = function[i];
+        // "operator<", "operator<<", "operator()", "operator->": part of the name, not a bracket.
+        if (depth == 0 && function.compare(i, 8, "operator") == 0) {
+            size_t end = i + 8;
+            if (function.compare(end, 2, "()") == 0) {
+                end += 2;
+            } else {
+                while (end < function.size() && std::string_view("<>=[]-!+*/%&|^~,").find(function[end]) != std::string_view::npos)
+                    ++end;
+            }
+            out.append(function, i, end - i);
+            i = end - 1;
+            continue;
+        }
+        if (c == '<') {
+            if (depth++ == 0) out += "<…>";
+        } else if (c == '>') {
+            if (depth > 0) --depth;
+        } else if (c == '(' && depth == 0) {
+            // A parameter list ends the name; "(anonymous namespace)" does not.
+            if (function.compare(i, 21, "(anonymous namespace)") == 0) {
+                out += "(anonymous namespace)";
+                i += 20;
+                continue;
+            }
+            break;
+        } else if (depth == 0) {
+            out += c;
+        }
+    }
+    // A function template's demangled name starts with its return type: "void std::vector<…>::f".
+    if (auto space = out.rfind(' '); space != std::string::npos && out.find("operator") == std::string::npos &&
+                                      out.find("(anonymous namespace)") == std::string::npos)
+        out.erase(0, space + 1);
+    return out.empty() ? function : out;
+}
+
+std::string headlineText(const SymbolizedStack& stack, size_t headline_frame) {
+    if (stack.empty()) return "";
+    headline_frame = std::min(headline_frame, stack.size() - 1);
+    std::string caller = shortFunctionName(stack[headline_frame].function);
+    if (headline_frame == 0) return caller;
+    const SymbolizedFrame& callee = stack[headline_frame - 1];
+    std::string name = shortFunctionName(callee.function);
+    if (isLibc(callee.module)) name = libcPublicName(name);
+    return caller + " → " + name;
 }
 
 }  // namespace leakscope::analyzer

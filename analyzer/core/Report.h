@@ -50,6 +50,10 @@ struct Finding {
     bool gating = false;
     bool suppressed = false;
     bool baselined = false;
+    // presentation (FindingGroups.h): the program's own call and the parts of a grouped finding
+    size_t headline_frame = 0;        // index in `stack` of the program's call (wrappers skipped)
+    std::string headline;             // "service_start → lws_create_context"; "" = stack[0]'s function
+    std::vector<Finding> components;  // a finding grouped by cause: its parts, largest first
 };
 
 struct ProcessInfo {

@@ -16,6 +16,16 @@ namespace {
 // A handle's growth identity inside one process: the stack that opened it plus its kind and details.
 using HandleGroup = std::tuple<StackId, std::string, std::string>;
 
+// A hash map's order changes from run to run (absl seeds it per process): findings are produced in
+// stack order instead, so ties in weight keep the same order and the same shown site every time.
+std::vector<StackId> sortedStacks(const absl::flat_hash_map<StackId, LiveUsage>& memory) {
+    std::vector<StackId> stacks;
+    stacks.reserve(memory.size());
+    for (const auto& [stack, usage] : memory) stacks.push_back(stack);
+    std::sort(stacks.begin(), stacks.end());
+    return stacks;
+}
+
 class ProcessAnalysis {
 public:
     ProcessAnalysis(const ProcessSnapshots& process, const AnalysisOptions& options, Symbolizer& symbolizer,
@@ -73,7 +83,7 @@ private:
 
     void analyzeMemoryGrowth(const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
         // Only stacks live in the last snapshot can be growing (growth ends above every earlier level).
-        for (const auto& [stack, final_usage] : snapshots.back()->memory) {
+        for (StackId stack : sortedStacks(snapshots.back()->memory)) {
             std::vector<uint64_t> count, bytes;
             for (const auto* snapshot : snapshots) {
                 auto it = snapshot->memory.find(stack);
@@ -121,7 +131,8 @@ private:
     }
 
     void reportExitLeaks(const SnapshotSummary& exit) {
-        for (const auto& [stack, usage] : exit.memory) {
+        for (StackId stack : sortedStacks(exit.memory)) {
+            const LiveUsage& usage = exit.memory.at(stack);
             Finding finding = makeFinding(kExitLeak, "memory", stack);
             finding.label = exit.label;
             finding.count = usage.count;
@@ -167,7 +178,7 @@ int typeRank(const std::string& type) {
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer) {
     Report report;
     for (const auto& process : set.processes) {
-        ProcessInfo info{process.pid, process.executable, int(process.snapshots.size()), {}};
+        ProcessInfo info{process.pid, 0, process.executable, int(process.snapshots.size()), {}};
         for (const auto& snapshot : process.snapshots) info.labels[snapshot.label] += 1;
         report.processes.push_back(std::move(info));
         ProcessAnalysis(process, options, symbolizer, report.findings).run();

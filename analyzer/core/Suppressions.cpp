@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "core/Gate.h"
+#include "core/FrameTrimmer.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -67,6 +68,85 @@ bool suppressionMatches(const Suppression& rule, const Finding& finding) {
     }
     // Untracked handles have no stack: let a rule name the /proc target they point at.
     return finding.stack.empty() && globMatches(rule.pattern, finding.handle_details);
+}
+
+const std::vector<DefaultSuppression>& defaultSuppressions() {
+    static const std::vector<DefaultSuppression> kRules = {
+        {"glibc thread DTV", {"allocate_dtv", "_dl_allocate_tls*", "_dl_resize_dtv", "_dl_update_slotinfo", "update_get_addr",
+                              "__tls_get_addr", "tls_get_addr_tail"}},
+        {"stdio buffer", {"_IO_file_doallocate", "_IO_wfile_doallocate", "__GI__IO_file_doallocate"}},
+        {"libstdc++ emergency exception pool", {"*pool::pool", "__gnu_cxx::__freeres"}},
+        {"NSS and resolver caches", {"__nss_*", "_nss_*", "nss_*", "__resolv_conf*", "__resolv_context*", "__res_*",
+                                     "_res_hconf*", "__libc_res_*"}},
+    };
+    return kRules;
+}
+
+namespace {
+
+// libstdc++ allocates its emergency pool (eh_alloc.cc) while loading, before main: a single block of
+// this size (for the default EH pool of 64-bit libstdc++ 9 to 13) whose stack the tracker often
+// cannot walk yet.
+constexpr uint64_t kEmergencyPoolBytes = 72704;
+
+bool isRuntimeModule(const std::string& module) {
+    for (const char* runtime : {"libc.so", "ld-linux", "libstdc++.so", "libc-", "libnss_", "libresolv"})
+        if (module.rfind(runtime, 0) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+std::string defaultSuppressionFor(const Finding& finding) {
+    if (finding.resource != "memory") return "";
+    if (finding.stack.empty() && finding.type == kExitLeak && finding.count == 1 && finding.bytes == kEmergencyPoolBytes)
+        return "libstdc++ emergency exception pool";
+    for (const auto& frame : finding.stack) {
+        if (!isRuntimeModule(frame.module)) continue;
+        std::string bare = frame.function.substr(0, frame.function.find('('));
+        for (const auto& rule : defaultSuppressions())
+            for (const auto& glob : rule.functions)
+                if (globMatches(glob, bare)) return rule.name;
+    }
+    return "";
+}
+
+int applyDefaultSuppressions(std::vector<Finding>& findings, std::vector<std::string>* explain) {
+    int removed = 0;
+    std::vector<Finding> kept;
+    for (auto& finding : findings) {
+        std::string rule = defaultSuppressionFor(finding);
+        if (rule.empty()) {
+            kept.push_back(std::move(finding));
+            continue;
+        }
+        ++removed;
+        if (explain) explain->push_back("default rule \"" + rule + "\": " + finding.type + " in " +
+                                        (finding.stack.empty() ? std::string("(no stack)") : finding.stack[0].function));
+    }
+    findings = std::move(kept);
+    return removed;
+}
+
+void explainSuppressions(const std::vector<Suppression>& rules, const std::vector<Finding>& findings,
+                         std::vector<std::string>* explain, std::vector<std::string>& warnings) {
+    std::vector<size_t> matched(rules.size(), 0);
+    for (const auto& finding : findings) {
+        bool first = true;
+        for (size_t r = 0; r < rules.size(); ++r) {
+            if (!suppressionMatches(rules[r], finding)) continue;
+            ++matched[r];
+            if (explain && first)
+                explain->push_back(rules[r].where + " " + rules[r].type + ":" + rules[r].pattern + ": " + finding.type + " in " +
+                                   (finding.stack.empty() ? std::string("(no stack)") : finding.stack[0].function));
+            first = false;
+        }
+    }
+    for (size_t r = 0; r < rules.size(); ++r)
+        if (findings.size() >= 2 && matched[r] == findings.size())
+            warnings.push_back(rules[r].where + ": rule " + rules[r].type + ":" + rules[r].pattern + " matches every finding (" +
+                               std::to_string(findings.size()) + " of " + std::to_string(findings.size()) +
+                               "); a pattern found in every stack (libc.so.6, main, __libc_start_main) hides all leaks");
 }
 
 }  // namespace leakscope::analyzer

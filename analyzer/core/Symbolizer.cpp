@@ -1,6 +1,7 @@
 #include "core/Symbolizer.h"
 
 #include "core/Hex.h"
+#include "leakscope/ReturnAddress.h"
 
 #include <cxxabi.h>
 #include <dwarf.h>
@@ -187,7 +188,7 @@ ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
 
 std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
                                                           bool return_address) {
-    uint64_t lookup = return_address && address > 0 ? address - 1 : address;
+    uint64_t lookup = return_address ? snapshot::callSiteOf(address) : address;
     const snapshot::Module* owner = nullptr;
     for (const auto& module : modules) {
         if (lookup >= module.start && lookup < module.end) {
@@ -210,7 +211,8 @@ std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snap
 SymbolizedStack Symbolizer::symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames) {
     SymbolizedStack stack;
     for (size_t i = 0; i < frames.size(); ++i) {
-        auto symbolized = symbolizeAddress(modules, frames[i], i != 0);
+        // Frame 0 is a return address like every other (ReturnAddress.h): the call into malloc/open.
+        auto symbolized = symbolizeAddress(modules, frames[i], true);
         stack.insert(stack.end(), std::make_move_iterator(symbolized.begin()), std::make_move_iterator(symbolized.end()));
     }
     return stack;

@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <functional>
 #include <sstream>
 #include <utility>
 
+#include "core/FindingGroups.h"
 #include "formats/ReportFormatter.h"
 #include "formats/Formatters.h"
 
@@ -49,12 +51,28 @@ std::string frameLocation(const SymbolizedFrame& frame) {
 }
 
 std::string topFunctionName(const Finding& finding) {
-    return finding.stack.empty() ? std::string("(no stack)") : finding.stack[0].function;
+    if (finding.stack.empty()) return "(no stack)";
+    return finding.headline.empty() ? finding.stack[0].function : finding.headline;
+}
+
+const SymbolizedFrame* headlineLocationFrame(const Finding& finding) {
+    if (finding.stack.empty()) return nullptr;
+    return &finding.stack[std::min(finding.headline_frame, finding.stack.size() - 1)];
 }
 
 std::string findingTitle(const Finding& f) {
     std::string where = " in " + topFunctionName(f);
     if (f.sites > 1) where += " (" + std::to_string(f.sites) + " sites)";
+    if (!f.components.empty()) {
+        // A finding grouped by cause (FindingGroups.h): its parts in one line.
+        if (f.type == kGrowth) return componentsSummary(f) + " per '" + f.label + "' cycle" + where;
+        if (f.type == kLeakedHandle) {
+            std::string fds;
+            for (const auto& part : f.components) fds += (fds.empty() ? "" : ", ") + std::to_string(part.fd);
+            return std::to_string(f.components.size()) + " handles still open at exit (fds " + fds + ")" + where;
+        }
+        return componentsSummary(f) + " live at exit" + where;
+    }
     if (f.type == kGrowth && f.resource == "memory")
         return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
                " blocks) per '" + f.label + "' cycle" + where;

@@ -56,6 +56,12 @@ nlohmann::json findingToJson(const Finding& f) {
         out["count"] = f.count;
     }
     out["gating"] = f.gating;
+    // Issue 18 (FindingGroups.h): the program's own call, and a grouped finding's parts.
+    if (!f.headline.empty()) out["headline"] = f.headline, out["headline_frame"] = f.headline_frame;
+    if (!f.components.empty()) {
+        out["components"] = nlohmann::json::array();
+        for (const auto& part : f.components) out["components"].push_back(findingToJson(part));
+    }
     return out;
 }
 

@@ -35,6 +35,8 @@ public:
             out << "\n" << paint(f.gating ? "1;31" : "1;33", "[" + f.type + "]") << " " << findingTitle(f);
             if (f.type == kGrowth) out << "  (grew on " << f.cycles_grown << " of " << f.cycles_observed << " cycles)";
             out << "  pid " << f.pid << "\n";
+            for (const auto& part : f.components)  // a finding grouped by cause: one line per part
+                out << "      - " << findingTitle(part) << "  " << frameLocation(part.stack.empty() ? SymbolizedFrame{} : part.stack[0]) << "\n";
             writeStack(f.stack, out, paint);
         }
     }

@@ -58,10 +58,10 @@ SnapshotBuilder syntheticSnapshot(uint64_t pid, const std::string& label, uint64
     SnapshotBuilder builder(pid, label, sequence);
     builder.index(index).executable(self.path);
     builder.module(self.path, self.load_bias, self.start, self.end, self.build_id);
-    // frame 0 is the caller's address (inside the function); the outer frame is a return address.
-    builder.stack(1, {addressOf(synthetic_leaky_function), addressOf(synthetic_cache_function) + 1});
-    builder.stack(2, {addressOf(synthetic_cache_function)});
-    builder.stack(3, {addressOf(synthetic_socket_opener)});
+    // Every frame is a return address (leakscope/ReturnAddress.h), frame 0 too: one byte into the function.
+    builder.stack(1, {addressOf(synthetic_leaky_function) + 1, addressOf(synthetic_cache_function) + 1});
+    builder.stack(2, {addressOf(synthetic_cache_function) + 1});
+    builder.stack(3, {addressOf(synthetic_socket_opener) + 1});
     return builder;
 }
 

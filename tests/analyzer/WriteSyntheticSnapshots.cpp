@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     long allocations = std::atol(argv[3]);
     if (snapshots < 1 || allocations < 1) return std::fprintf(stderr, "SNAPSHOTS and ALLOCATIONS must be positive\n"), 2;
     std::filesystem::create_directories(dir);
-    auto base = reinterpret_cast<uint64_t>(&synthetic_leaky_function);
+    auto base = reinterpret_cast<uint64_t>(&synthetic_leaky_function) + 1;  // a return address inside it
     for (int s = 0; s < snapshots; ++s) {
         auto builder = syntheticSnapshot(4242, "cycle", 10'000'000 * uint64_t(s + 1), uint32_t(s));
         for (uint32_t id = 4; id < 1004; ++id) builder.stack(id, {base, base + id, base + 2 * id});
