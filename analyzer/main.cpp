@@ -60,6 +60,8 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
     command.add_flag("--show-suppressed", report.show_suppressed, "List which suppression rule matched which finding");
     command.add_flag("--no-default-suppressions", report.no_default_suppressions,
                      "Show the runtime's own allocations (thread DTV, stdio buffers, ...) too");
+    command.add_option("--source-url", report.source_url, "HTML: link locations to TEMPLATE with {path} and {line}")
+        ->check(kNonEmpty);
     addOutputOptions(command, report.outputs);
 }
 

@@ -31,6 +31,7 @@ struct ReportOptions {
     std::vector<std::string> alloc_fns;     // --alloc-fn: skipped in headlines like a detected wrapper
     bool show_suppressed = false;           // --show-suppressed: which rule matched which finding
     bool no_default_suppressions = false;   // --no-default-suppressions: show runtime-internal findings
+    std::string source_url;                 // --source-url TEMPLATE: html links file:line ({path}, {line})
 };
 
 struct RunOptions {

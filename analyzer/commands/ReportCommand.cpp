@@ -14,7 +14,7 @@
 namespace leakscope::analyzer {
 namespace {
 
-int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
+int writeOutputs(const Report& report, std::vector<OutputRequest> outputs, const std::string& source_url) {
     if (outputs.empty()) outputs.push_back({"text", ""});
     for (const auto& request : outputs) {
         auto formatter = makeFormatter(request.format);
@@ -23,7 +23,7 @@ int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
             return kExitInputError;
         }
         if (request.path.empty()) {
-            formatter->write(report, std::cout, {.color = request.format == "text" && isatty(STDOUT_FILENO)});
+            formatter->write(report, std::cout, {.color = request.format == "text" && isatty(STDOUT_FILENO), .source_url = source_url});
             std::cout.flush();
             continue;
         }
@@ -32,7 +32,7 @@ int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
             std::cerr << "leakscope: --output " << request.path << ": cannot create the file\n";
             return kExitInputError;
         }
-        formatter->write(report, file, {});
+        formatter->write(report, file, {.source_url = source_url});
         if (!file.flush()) {
             std::cerr << "leakscope: --output " << request.path << ": write failed\n";
             return kExitInputError;
@@ -85,7 +85,7 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         return kExitInputError;
     }
     groupFindingsByCause(report, headlineRules(*set, symbolizer, options.alloc_fns));
-    if (int written = writeOutputs(report, options.outputs); written != kExitClean) return written;
+    if (int written = writeOutputs(report, options.outputs, options.source_url); written != kExitClean) return written;
     return gate && report.leak ? kExitLeakFound : kExitClean;
 }
 

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <utility>
 
+#include "core/FindingGroups.h"
 #include "formats/Formatters.h"
 #include "formats/HtmlText.h"
 #include "formats/SvgGrowthPlot.h"
+#include "formats/SvgIcicle.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -87,6 +90,12 @@ td.num, th.num { text-align: right; width: 1%; white-space: nowrap; }
 .stat .v { font-size: 18px; font-weight: 700; } .stat .k { color: var(--muted); font-size: 12px; }
 .stat.main .v { color: var(--bad); }
 .stat.detail .v { font: 600 13px/27px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
+svg.icicle { display: block; width: 100%; height: auto; margin: 6px 0 4px; }
+svg.icicle text { fill: #212529; pointer-events: none; }
+details.icicle > summary, details.parts > summary { color: var(--muted); margin: 8px 0 4px; }
+table.parts td, table.parts th { padding: 3px 8px; }
+a.src { text-decoration: none; } a.src:hover .loc { text-decoration: underline; }
+h3 code.fn, code.fn { overflow-wrap: anywhere; word-break: break-word; }
 svg.growth-plot { display: block; width: 100%; max-width: 760px; height: auto; margin: 4px 0 8px; font-family: inherit; }
 details > summary { cursor: pointer; }
 details.stack > summary { color: var(--muted); margin: 4px 0; }
@@ -112,13 +121,34 @@ std::string tag(const std::string& css_class, const std::string& text) {
 
 std::string gateTag(const Finding& f) { return f.gating ? tag("fails", "fails gate") : tag("info", "info"); }
 
-// "file.c:42" shown, the full path on hover; "" without line information.
+// --source-url TEMPLATE for this page ("" = no links); set by HtmlFormatter::write for its one page.
+thread_local std::string tSourceUrl;
+
+// The template with {path} (the debug info's path without leading "./" and "../") and {line}.
+std::string sourceLink(const SymbolizedFrame& frame) {
+    std::string path = frame.file;
+    while (path.rfind("../", 0) == 0 || path.rfind("./", 0) == 0) path.erase(0, path.find('/') + 1);
+    std::string url = tSourceUrl;
+    for (auto [key, value] : {std::pair<std::string, std::string>{"{path}", path}, {"{line}", std::to_string(frame.line)}})
+        for (size_t at = url.find(key); at != std::string::npos; at = url.find(key, at + value.size())) url.replace(at, key.size(), value);
+    return url;
+}
+
+// "file.c:42" shown, the full path on hover, a link with --source-url; "" without line information.
 std::string locationHtml(const SymbolizedFrame& frame) {
     std::string location = frameLocation(frame);
     if (location.empty()) return "";
     size_t slash = frame.file.rfind('/');
     std::string shown = slash == std::string::npos ? location : location.substr(slash + 1);
-    return "<span class=\"loc mono\" title=\"" + escape(location) + "\">" + escape(shown) + "</span>";
+    std::string span = "<span class=\"loc mono\" title=\"" + escape(location) + "\">" + escape(shown) + "</span>";
+    if (tSourceUrl.empty()) return span;
+    return "<a class=\"src\" href=\"" + escape(sourceLink(frame)) + "\">" + span + "</a>";
+}
+
+// Location of the program's call that the headline names ("" without a stack).
+std::string headlineLocationHtml(const Finding& f) {
+    const SymbolizedFrame* frame = headlineLocationFrame(f);
+    return frame ? locationHtml(*frame) : "";
 }
 
 // Function, file:line, module and the inline marker of every frame, innermost first.
@@ -145,12 +175,30 @@ std::string stat(const std::string& value, const std::string& key, const std::st
 
 std::string plural(double count, const std::string& noun) { return formatCount(count) + " " + noun + (count == 1 ? "" : "s"); }
 
+std::string metric(const Finding& f);
+
+// A finding grouped by cause (FindingGroups.h): its parts, one row each, in an expandable block.
+void writeComponents(const Finding& f, std::ostream& out) {
+    if (f.components.empty()) return;
+    out << "<details class=\"parts\" open><summary>" << escape(componentsSummary(f)) << " — "
+        << plural(double(f.components.size()), "part") << "</summary>\n<table class=\"parts\"><tr><th class=\"num\">per cycle</th>"
+        << "<th>site</th><th>location</th></tr>\n";
+    for (const auto& part : f.components) {
+        std::string amount = part.type != kGrowth ? metric(part)
+                             : part.resource == "memory" ? "+" + formatBytes(part.bytes_per_cycle) + " in " + plural(part.count_per_cycle, "block")
+                                                         : "+" + plural(part.count_per_cycle, part.handle_kind + " handle");
+        out << "<tr><td class=\"num mono\">" << escape(amount) << "</td><td><code class=\"fn\">" << escape(topFunctionName(part))
+            << "</code></td><td>" << (part.stack.empty() ? "" : locationHtml(part.stack[0])) << "</td></tr>\n";
+    }
+    out << "</table></details>\n";
+}
+
 void writeLeak(const Finding& f, size_t number, std::ostream& out) {
     const bool memory = f.resource == "memory";
     out << "<article class=\"leakcard" << (f.gating ? " fails" : "") << "\" id=\"leak-" << number << "\">\n<h3>"
         << tag("", memory ? "memory" : f.handle_kind + " handles") << "<code class=\"fn\">" << escape(topFunctionName(f))
         << "</code>" << gateTag(f) << "</h3>\n<div class=\"where\">"
-        << (f.stack.empty() ? "" : locationHtml(f.stack[0]) + " <span class=\"mod mono\">" + escape(f.stack[0].module) + "</span>")
+        << (f.stack.empty() ? "" : headlineLocationHtml(f) + " <span class=\"mod mono\">" + escape(headlineLocationFrame(f)->module) + "</span>")
         << "</div>\n<div class=\"stats\">";
     if (memory)
         out << stat("+" + formatBytes(f.bytes_per_cycle), "bytes / cycle", "main")
@@ -162,6 +210,7 @@ void writeLeak(const Finding& f, size_t number, std::ostream& out) {
     out << stat(std::to_string(f.cycles_grown) + " of " + std::to_string(f.cycles_observed), "cycles grew")
         << stat("'" + f.label + "'", "cycle label") << stat(std::to_string(f.pid), "pid") << "</div>\n";
     out << html::svgGrowthPlot(f) << "\n";
+    writeComponents(f, out);
     out << "<details class=\"stack\" open><summary>" << (memory ? "allocating" : "opening") << " stack (" << plural(double(f.stack.size()), "frame")
         << ")</summary>\n";
     writeStack(f.stack, out);
@@ -170,6 +219,7 @@ void writeLeak(const Finding& f, size_t number, std::ostream& out) {
 
 // The one figure that identifies a non-growth finding in its row.
 std::string metric(const Finding& f) {
+    if (f.type == kLeakedHandle && !f.components.empty()) return plural(double(f.components.size()), "fd") + " · " + f.handle_kind;
     if (f.type == kLeakedHandle) return "fd " + std::to_string(f.fd) + " · " + f.handle_kind;
     if (f.type == kExitLeak) return formatBytes(double(f.bytes)) + " in " + plural(double(f.count), "block");
     std::string times = f.count > 1 ? " ×" + std::to_string(f.count) : "";
@@ -185,12 +235,13 @@ std::string metric(const Finding& f) {
 void writeRow(const Finding& f, std::ostream& out) {
     out << "<details class=\"row\"><summary><span class=\"metric mono\">" << escape(metric(f)) << "</span><code class=\"fn\">"
         << escape(f.stack.empty() ? f.handle_details : topFunctionName(f)) << "</code>"
-        << (f.stack.empty() ? "" : locationHtml(f.stack[0])) << (f.untracked ? tag("", "untracked") : "") << gateTag(f)
+        << headlineLocationHtml(f) << (f.untracked ? tag("", "untracked") : "") << gateTag(f)
         << "</summary>\n<div>";
     if (f.type == kLeakedHandle && !f.handle_details.empty())
         out << "<p class=\"blurb\">" << escape(f.handle_details) << " · pid " << f.pid << "</p>\n";
     else
         out << "<p class=\"blurb\">pid " << f.pid << "</p>\n";
+    writeComponents(f, out);
     writeStack(f.stack, out);
     out << "</div></details>\n";
 }
@@ -204,17 +255,23 @@ void writeLeakOverview(const std::vector<const Finding*>& leaks, std::ostream& o
         std::string rate = f.resource == "memory" ? "+" + formatBytes(f.bytes_per_cycle) + " in " + plural(f.count_per_cycle, "block")
                                                   : "+" + plural(f.count_per_cycle, f.handle_kind + " handle");
         out << "<tr><td class=\"num mono\">" << i + 1 << "</td><td><a href=\"#leak-" << i + 1 << "\"><code class=\"fn\">"
-            << escape(topFunctionName(f)) << "</code></a></td><td>" << (f.stack.empty() ? "" : locationHtml(f.stack[0]))
+            << escape(topFunctionName(f)) << "</code></a></td><td>" << headlineLocationHtml(f)
             << "</td><td class=\"num\">" << escape(rate) << "</td><td class=\"num\">" << f.cycles_grown << "/"
             << f.cycles_observed << "</td><td class=\"num\">" << gateTag(f) << "</td></tr>\n";
     }
     out << "</table>\n";
 }
 
-void writeSection(const Section& section, const std::vector<const Finding*>& findings, std::ostream& out) {
+void writeSection(const Section& section, const std::vector<const Finding*>& findings, std::ostream& out,
+                  const std::string& icicle = "") {
     out << "<section id=\"" << section.id << "\">\n<h2>" << section.title << " <span class=\"n\">" << findings.size()
         << "</span></h2>\n<p class=\"blurb\">" << escape(section.blurb) << "</p>\n";
-    if (section.type == std::string(kGrowth)) writeLeakOverview(findings, out);
+    if (section.type == std::string(kGrowth)) {
+        writeLeakOverview(findings, out);
+        if (!icicle.empty())
+            out << "<details class=\"icicle\" open><summary>memory growth per cycle by call path (outermost frame on top; "
+                   "hover a box for its function and bytes)</summary>\n" << icicle << "\n</details>\n";
+    }
     bool collapse = findings.size() > kCollapseAbove;
     if (collapse) out << "<details class=\"more\"><summary>show all " << findings.size() << "</summary>\n";
     for (size_t i = 0; i < findings.size(); ++i) {
@@ -257,7 +314,9 @@ void writeSummary(const Report& report, const std::map<std::string, std::vector<
 
 class HtmlFormatter : public ReportFormatter {
 public:
-    void write(const Report& report, std::ostream& out, const FormatContext&) const override {
+    void write(const Report& report, std::ostream& out, const FormatContext& context) const override {
+        tSourceUrl = context.source_url;
+        const std::string icicle = html::svgGrowthIcicle(report);
         std::map<std::string, std::vector<const Finding*>> by_type;
         for (const auto& f : report.findings) by_type[f.type].push_back(&f);
         int snapshots = 0;
@@ -277,7 +336,7 @@ public:
             out << "<section><p class=\"empty\">No findings: nothing grew across cycles and nothing leaked at exit.</p></section>\n";
         for (const auto& section : kSections) {
             auto it = by_type.find(section.type);
-            if (it != by_type.end()) writeSection(section, it->second, out);
+            if (it != by_type.end()) writeSection(section, it->second, out, icicle);
         }
         // Types this version does not know yet still appear, as plain rows.
         for (const auto& [type, findings] : by_type) {

@@ -14,6 +14,7 @@ namespace leakscope::analyzer {
 
 struct FormatContext {
     bool color = false;  // ANSI colour allowed (text on a TTY only)
+    std::string source_url;  // --source-url TEMPLATE ("…/{path}#L{line}"): html links locations; "" = none
 };
 
 class ReportFormatter {

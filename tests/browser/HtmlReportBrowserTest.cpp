@@ -56,7 +56,8 @@ std::pair<uint32_t, uint32_t> pngSize(const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("the HTML report of the flagship leak renders in headless chromium, with its growth plot", "[browser]") {
+TEST_CASE("the HTML report of the flagship leak renders in headless chromium, with its growth plot, icicle and source links",
+          "[browser]") {
     if (access(chromiumPath().c_str(), X_OK) != 0) {
         std::cout << "SKIPPED: " << chromiumPath() << " not found; install it with scripts/setup browser\n";
         std::exit(kSkip);
@@ -68,7 +69,7 @@ TEST_CASE("the HTML report of the flagship leak renders in headless chromium, wi
     std::filesystem::remove(screenshot);
 
     ToolRun run = runUnderTool(dir.path(), {LEAKSCOPE_TARGET_ALGO_PIPELINE, "--cycles", "6", "--variant", "buggy"},
-                               {"--format", "html", "--output", page});
+                               {"--format", "html", "--output", page, "--source-url", "https://example.invalid/src/{path}#L{line}"});
     INFO("leakscope run stderr:\n" << run.process.err);
     REQUIRE(run.process.exit_code == 0);
     REQUIRE(run.report.value("verdict", "") == "leak");
@@ -82,6 +83,14 @@ TEST_CASE("the HTML report of the flagship leak renders in headless chromium, wi
     CHECK(std::regex_search(dom.out, std::regex(R"(afe_nlms\.c:[0-9]+)")));
     // The rendered plot: an svg whose growth line has one x,y point per 'cycle' snapshot (6).
     CHECK(dom.out.find("<svg class=\"growth-plot\"") != std::string::npos);
+    // Growth by call path (icicle): boxes down to the leaking function, named in a box's tooltip.
+    auto icicle_at = dom.out.find("<svg class=\"icicle\"");
+    REQUIRE(icicle_at != std::string::npos);
+    std::string icicle = dom.out.substr(icicle_at, dom.out.find("</svg>", icicle_at) - icicle_at);
+    CHECK(icicle.find("<rect") != std::string::npos);
+    CHECK(std::regex_search(icicle, std::regex(R"(<title>[^<]*afe_nlms_create_from_config)")));
+    // --source-url links each location to the template with the file's path and line.
+    CHECK(std::regex_search(dom.out, std::regex(R"re(href="https://example\.invalid/src/[^"]*afe_nlms\.c#L[0-9]+")re")));
     std::smatch line;
     REQUIRE(std::regex_search(dom.out, line, std::regex(R"re(<polyline class="growth-line" points="([^"]*)")re")));
     const std::string points = line[1];
