@@ -105,8 +105,13 @@ void writeDiffText(const SnapshotDiff& diff, std::ostream& out) {
         for (const auto& g : list) {
             out << "  " << (g.resource == "memory" ? std::to_string(g.bytes) + " B in " + std::to_string(g.count) + " block(s)"
                                                    : std::to_string(g.count) + " " + g.handle_kind + " handle(s)");
-            out << "  at " << (g.stack.empty() ? std::string("(no stack)") : g.stack[0].function) << "\n";
-            for (size_t i = 1; i < g.stack.size() && i < 6; ++i) out << "      " << g.stack[i].function << "\n";
+            // Each frame with its file:line, as in the report's text (issue 18).
+            auto where = [](const SymbolizedFrame& frame) {
+                std::string location = frameLocation(frame);
+                return location.empty() ? std::string() : "  " + location;
+            };
+            out << "  at " << (g.stack.empty() ? std::string("(no stack)") : g.stack[0].function + where(g.stack[0])) << "\n";
+            for (size_t i = 1; i < g.stack.size() && i < 6; ++i) out << "      " << g.stack[i].function << where(g.stack[i]) << "\n";
         }
     };
     out << "leakscope diff " << diff.before_file << " -> " << diff.after_file << "\n";

@@ -122,8 +122,8 @@ TEST_CASE("a libwebsockets context kept per cycle is one finding with memory and
         else memory_per_cycle += part["bytes_per_cycle"].get<double>();
     }
     CHECK(memory_per_cycle > 1000);
-    CHECK(handle_kinds.size() >= 2);  // socket, and the event pipe / urandom fds
-    CHECK(handle_kinds.count("socket") == 1);
+    // The listen socket, the event pipe (an eventfd) and /dev/urandom (a file).
+    CHECK(handle_kinds == std::set<std::string>{"eventfd", "file", "socket"});
 }
 
 TEST_CASE("no runtime-internal block in the default report of a threaded, printing C++ program") {
@@ -173,4 +173,34 @@ TEST_CASE("repeated reports over the same snapshots are byte-identical in every 
             else CHECK(text == first);
         }
     }
+}
+
+TEST_CASE("diff's text output shows each frame's file:line") {
+    TemporaryDirectory dir;
+    ToolRun run = runUnderTool(dir.path(), {LEAKSCOPE_TARGET_REPORTS_FRAME0_LINE});
+    auto snapshots = run.snapshots();
+    REQUIRE(snapshots.size() >= 3);
+    auto diff = runAnalyzer({"diff", snapshots.front(), snapshots[snapshots.size() - 2]});
+    REQUIRE(diff.exit_code == 0);
+    int line = lineOf(LEAKSCOPE_REPORTS_SOURCE_DIR "/frame0_line.c", "/* the allocation */");
+    INFO(diff.out);
+    CHECK(diff.out.find("at leak_once  ") != std::string::npos);
+    CHECK(diff.out.find("frame0_line.c:" + std::to_string(line)) != std::string::npos);
+}
+
+TEST_CASE("show-suppressed names the rule per finding, and a rule matching every finding is warned about") {
+    TemporaryDirectory dir;
+    ToolRun run = runUnderTool(dir.path(), {LEAKSCOPE_TARGET_REPORTS_HEADLINE_LEAKS, "strdup"});
+    REQUIRE(run.report.is_object());
+    std::string rules = dir.path() + "/all.supp";
+    std::ofstream(rules) << "*:libc.so.6\n";
+    std::string out = dir.path() + "/checked.json";
+    auto check = runAnalyzer({"check", run.snapshot_dir, "--suppressions", rules, "--show-suppressed", "--format", "json", "--output", out});
+    INFO(check.err);
+    CHECK(check.err.find("rule *:libc.so.6 matches every finding") != std::string::npos);
+    json report = json::parse(readFile(out));
+    CHECK(report["findings"].empty());
+    bool named = false;
+    for (const auto& note : report["notes"]) named = named || note.get<std::string>().find("all.supp:1 *:libc.so.6: growth") != std::string::npos;
+    CHECK(named);
 }
