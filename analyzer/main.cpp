@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "FaultInjection.h"
+#include "tracker/FaultInjection.h"
 #include "commands/Commands.h"
 #include "formats/ReportFormatter.h"
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "FaultInjection.h"
+#include "tracker/FaultInjection.h"
 
 using leakscope::preload::fault_injection::parseForTest;
 
