@@ -1,6 +1,5 @@
-// LEAKSCOPE_FAIL_ALLOC: makes chosen allocations fail (NULL, errno ENOMEM). Grammar (also in
-// docs/configuration.md): rules separated by ';', each a ','-separated list of conditions that must
-// all hold: function=NAME, above=BYTES, nth=N, every=N, limit=N.
+// LEAKSCOPE_FAIL_ALLOC: makes chosen allocations fail (NULL, errno ENOMEM). The grammar (rules of
+// function=NAME, above=BYTES, nth=N, every=N, limit=N) is faultspec/FaultSpec.h.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +17,5 @@ bool active() noexcept;
 // Decides for one allocation request of `size` bytes with the given stack (frames of the allocating
 // call, innermost first). Counts the request against nth/every/limit of every rule whose other conditions hold.
 bool shouldFail(size_t size, const uint64_t* frames, uint16_t depth) noexcept;
-
-// Testing aid: parses without installing; writes a reason into `why` on failure.
-bool parseForTest(const char* spec, char* why, size_t why_size) noexcept;
 
 }  // namespace leakscope::preload::fault_injection
