@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "FaultInjection.h"
 #include "commands/Commands.h"
+#include "faultspec/FaultSpec.h"
 #include "formats/ReportFormatter.h"
 
 using namespace leakscope::analyzer;
@@ -76,12 +76,12 @@ void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_h
     group->add_flag("--update-baseline", gate.update_baseline, "Write the current findings to --baseline and pass");
 }
 
-// --fail-alloc is checked with the preload's own parser (compiled into the analyzer too): on the
+// --fail-alloc is checked with the preload's own grammar (faultspec/): on the
 // command line a bad spec is a usage error, where in the environment it is only a warning.
 const CLI::Validator kFailAllocSpec(
     [](std::string& spec) -> std::string {
         char why[256] = "";
-        if (leakscope::preload::fault_injection::parseForTest(spec.c_str(), why, sizeof(why))) return "";
+        if (leakscope::faultspec::isValid(spec.c_str(), why, sizeof(why))) return "";
         return "\"" + spec + "\": " + why + " (docs/architecture.md)";
     },
     "SPEC");
