@@ -46,6 +46,10 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         std::cerr << "leakscope: " << set.status().message() << "\n";
         return kExitInputError;
     }
+    if (auto error = unmatchedLabelError(*set, options.labels); !error.empty()) {
+        std::cerr << "leakscope: " << error << "\n";
+        return kExitInputError;
+    }
     Symbolizer symbolizer;
     Report report = buildReport(*set, {options.labels, options.warmup}, symbolizer);
     GateOptions default_gate;
@@ -54,7 +58,8 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         return kExitInputError;
     }
     if (int written = writeOutputs(report, options.outputs); written != kExitClean) return written;
-    return gate && report.leak ? kExitLeakFound : kExitClean;
+    // A gate passes only on evidence: a report whose verdict is "not judged" fails it too (docs/cli.md).
+    return gate && (report.leak || !report.evidence) ? kExitLeakFound : kExitClean;
 }
 
 int runReport(const ReportOptions& options) { return analyzeAndReport(options, nullptr); }

@@ -18,7 +18,8 @@ public:
         };
         int snapshots = 0;
         for (const auto& p : report.processes) snapshots += p.snapshots;
-        out << "leakscope: " << (report.leak ? paint("1;31", "LEAK") : paint("1;32", "clean")) << " — "
+        const std::string verdict = report.leak ? paint("1;31", "LEAK") : report.evidence ? paint("1;32", "clean") : paint("1;33", "not judged");
+        out << "leakscope: " << verdict << " — "
             << report.findings.size() << " finding(s) in " << report.processes.size() << " process(es), " << snapshots
             << " snapshot(s)";
         if (report.suppressed) out << ", " << report.suppressed << " suppressed";
@@ -30,6 +31,8 @@ public:
             for (const auto& [label, count] : p.labels) out << (first ? "" : ", ") << label << " x" << count, first = false;
             out << ")\n";
         }
+        for (const auto& n : report.not_judged)
+            out << "  growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << n.reason << "\n";
         for (const auto& note : report.notes) out << "  note: " << note << "\n";
         for (const auto& f : report.findings) {
             out << "\n" << paint(f.gating ? "1;31" : "1;33", "[" + f.type + "]") << " " << findingTitle(f);

@@ -83,7 +83,7 @@ TEST_CASE("report writes each format to its own file, check gates with suppressi
     TemporaryDirectory dir;
     std::string snaps = dir.path() + "/snaps";
     fs::create_directories(snaps);
-    writeLeakySeries(snaps, 12, 6);
+    writeLeakySeries(snaps, 12, 8);
     std::string json = dir.path() + "/r.json", junit = dir.path() + "/r.xml", sarif = dir.path() + "/r.sarif";
     auto report = runAnalyzer({"report", snaps, "--format", "json", "--output", json, "--format", "junit", "--output",
                                junit, "--format", "sarif", "--output", sarif, "--format", "text"});
@@ -111,7 +111,7 @@ TEST_CASE("report writes each format to its own file, check gates with suppressi
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline, "--update-baseline"}).exit_code == 0);
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline}).exit_code == 0);
     // A new leak in another process is not in the baseline.
-    writeLeakySeries(snaps, 13, 6);
+    writeLeakySeries(snaps, 13, 8);
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline}).exit_code == 0);  // same stacks: same keys
     writeFile(baseline, "{\"accepted\": 3}");
     requireOneLine(runAnalyzer({"check", snaps, "--baseline", baseline}), baseline);

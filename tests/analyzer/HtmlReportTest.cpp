@@ -18,12 +18,12 @@ using namespace leakscope::analyzer;
 
 namespace {
 
-// writeLeakySeries (6 cycles + exit) in a private directory, loaded and gated with the defaults.
+// writeLeakySeries (8 cycles + exit) in a private directory, loaded and gated with the defaults.
 Report leakyRunReport() {
     char dir_template[] = "/tmp/leakscope-html-XXXXXX";
     REQUIRE(mkdtemp(dir_template) != nullptr);
     const std::string dir = dir_template;
-    leakscope::testing::writeLeakySeries(dir, 41, 6);
+    leakscope::testing::writeLeakySeries(dir, 41, 8);
     auto set = loadSnapshotSet({dir});
     std::filesystem::remove_all(dir);
     REQUIRE(set.ok());
