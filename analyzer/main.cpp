@@ -56,6 +56,14 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
     command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
         ->check(CLI::Range(0, 1000000));
     addOutputOptions(command, report.outputs);
+    command.add_option("--source-root", report.source_root,
+                       "Source files below DIR are written relative to it in junit and sarif (default: the git "
+                       "top-level of the current directory, else the current directory)")
+        ->check(CLI::ExistingDirectory);
+    command.add_option("--color", report.color, "Colour in text: auto (a TTY, and NO_COLOR unset), always, never")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    command.add_flag("--all", report.all, "List every informational finding in text (default: counts and the five largest)");
 }
 
 void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {
@@ -147,7 +155,8 @@ int main(int argc, char** argv) {
         ->check(kFailAllocSpec);
     run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
-    run->add_flag("--check", run_options.check, "Gate the report: exit 1 on a leak, 0 when clean");
+    run->add_flag("--check", run_options.check,
+                  "Gate the report: exit 1 on a leak, else PROG's own status (128+N when killed by signal N)");
     addReportOptions(*run, run_options.report);
     addGateOptions(*run, run_options.gate, true);
     run->add_option("PROG", run_options.program, "Program and its arguments (after --)");

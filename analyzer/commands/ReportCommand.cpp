@@ -1,6 +1,8 @@
 // `leakscope report` and `leakscope check`: load, analyse, gate, write every requested format.
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -11,8 +13,38 @@
 namespace leakscope::analyzer {
 namespace {
 
-int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
+namespace fs = std::filesystem;
+
+// The default --source-root: the top of the git work tree holding the cwd (a `.git` directory, or the
+// `.git` file of a worktree or submodule), else the cwd itself.
+std::string defaultSourceRoot() {
+    std::error_code ec;
+    fs::path cwd = fs::current_path(ec);
+    for (fs::path dir = cwd; !dir.empty(); dir = dir.parent_path()) {
+        if (fs::exists(dir / ".git", ec)) return dir.string();
+        if (dir == dir.root_path()) break;
+    }
+    return cwd.string();
+}
+
+// Colour: --color always/never decide; auto means a TTY and no NO_COLOR (https://no-color.org: set
+// to anything non-empty).
+bool useColor(const std::string& choice, int fd) {
+    if (choice == "always") return true;
+    if (choice == "never") return false;
+    const char* no_color = std::getenv("NO_COLOR");
+    return !(no_color && *no_color) && isatty(fd);
+}
+
+int writeOutputs(const Report& report, const ReportOptions& options) {
+    std::vector<OutputRequest> outputs = options.outputs;
     if (outputs.empty()) outputs.push_back({"text", ""});
+    FormatContext context;
+    context.all = options.all;
+    context.inputs = options.inputs;
+    std::error_code ec;
+    context.source_root = options.source_root.empty() ? defaultSourceRoot() : fs::absolute(options.source_root, ec).lexically_normal().string();
+    if (context.source_root.size() > 1 && context.source_root.back() == '/') context.source_root.pop_back();
     for (const auto& request : outputs) {
         auto formatter = makeFormatter(request.format);
         if (!formatter) {
@@ -20,7 +52,9 @@ int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
             return kExitInputError;
         }
         if (request.path.empty()) {
-            formatter->write(report, std::cout, {.color = request.format == "text" && isatty(STDOUT_FILENO)});
+            FormatContext to_stdout = context;
+            to_stdout.color = request.format == "text" && useColor(options.color, STDOUT_FILENO);
+            formatter->write(report, std::cout, to_stdout);
             std::cout.flush();
             continue;
         }
@@ -29,7 +63,9 @@ int writeOutputs(const Report& report, std::vector<OutputRequest> outputs) {
             std::cerr << "leakscope: --output " << request.path << ": cannot create the file\n";
             return kExitInputError;
         }
-        formatter->write(report, file, {});
+        FormatContext to_file = context;
+        to_file.color = request.format == "text" && options.color == "always";
+        formatter->write(report, file, to_file);
         if (!file.flush()) {
             std::cerr << "leakscope: --output " << request.path << ": write failed\n";
             return kExitInputError;
@@ -53,7 +89,7 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         std::cerr << "leakscope: " << status.message() << "\n";
         return kExitInputError;
     }
-    if (int written = writeOutputs(report, options.outputs); written != kExitClean) return written;
+    if (int written = writeOutputs(report, options); written != kExitClean) return written;
     return gate && report.leak ? kExitLeakFound : kExitClean;
 }
 

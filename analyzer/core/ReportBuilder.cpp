@@ -167,7 +167,7 @@ int typeRank(const std::string& type) {
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer) {
     Report report;
     for (const auto& process : set.processes) {
-        ProcessInfo info{process.pid, process.executable, int(process.snapshots.size()), {}};
+        ProcessInfo info{.pid = process.pid, .executable = process.executable, .snapshots = int(process.snapshots.size()), .labels = {}};
         for (const auto& snapshot : process.snapshots) info.labels[snapshot.label] += 1;
         report.processes.push_back(std::move(info));
         ProcessAnalysis(process, options, symbolizer, report.findings).run();

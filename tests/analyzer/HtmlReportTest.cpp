@@ -87,7 +87,7 @@ TEST_CASE("the HTML report loads nothing: no URLs, scripts, links or images") {
 TEST_CASE("the HTML report escapes function names, paths and details") {
     Report report;
     report.leak = true;
-    report.processes.push_back({1, "/opt/a&b/<prog>", 4, {{"cycle", 3}, {"exit", 1}}});
+    report.processes.push_back({1, 0, "/opt/a&b/<prog>", 4, {{"cycle", 3}, {"exit", 1}}});
     Finding growth;
     growth.type = kGrowth;
     growth.resource = "memory";
@@ -117,7 +117,7 @@ TEST_CASE("the HTML report escapes function names, paths and details") {
 
 TEST_CASE("a clean report says so") {
     Report report;
-    report.processes.push_back({3, "/bin/true", 2, {{"exit", 1}}});
+    report.processes.push_back({3, 0, "/bin/true", 2, {{"exit", 1}}});
     std::string page = renderHtml(report);
     CHECK(page.find("CLEAN") != std::string::npos);
     CHECK(page.find("No findings") != std::string::npos);

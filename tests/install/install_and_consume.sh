@@ -43,7 +43,9 @@ echo "== Debian package"
 (cd "$build" && cpack -G DEB -B "$work/deb" >/dev/null)
 deb=$(ls "$work"/deb/leakscope_*.deb | head -n 1)
 [[ -f "$deb" ]] || fail "cpack produced no .deb"
-dpkg-deb -I "$deb" | grep -q "Package: leakscope" || fail "$deb has no leakscope control data"
+# Captured first: `dpkg-deb -I | grep -q` under pipefail fails when grep exits before dpkg-deb is done (SIGPIPE).
+control=$(dpkg-deb -I "$deb")
+grep -q "Package: leakscope" <<<"$control" || fail "$deb has no leakscope control data"
 dpkg-deb -x "$deb" "$work/root"
 set +e
 "$work/root/usr/bin/leakscope" run --out "$work/deb-snapshots" --check -- "$consumer/session_cycles" --leak >"$work/deb-run.txt" 2>&1
