@@ -147,7 +147,7 @@ private:
         if (!context.inputs.empty()) {
             std::string inputs;
             for (const auto& input : context.inputs) inputs += " " + shellQuoted(input);
-            out << "snapshots:  " << inputs.substr(1) << "\n";
+            out << "snapshots:   " << inputs.substr(1) << "\n";
             out << "HTML report: leakscope report" << inputs << " --format html --output leakscope.html\n";
         }
     }

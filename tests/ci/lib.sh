@@ -18,3 +18,13 @@ capture() {
 expect_status() {
   [[ $status -eq $2 ]] || { cat "$work/$1.out" "$work/$1.err" >&2; fail "$1: exit status $status, expected $2"; }
 }
+# make_repo: a small git work tree $work/repo with ci_program built from it (absolute DWARF paths, no
+# compiler cache), for tests that check repository-relative file names. Sets $program.
+make_repo() {
+  local source=$1
+  mkdir -p "$work/repo/src"
+  cp "$source/tests/ci/ci_program.c" "$work/repo/src/"
+  mkdir "$work/repo/.git"  # what the default --source-root looks for (a git top-level)
+  cc -g -O1 -fno-omit-frame-pointer -I"$source/include" -o "$work/repo/ci_program" "$work/repo/src/ci_program.c"
+  program="$work/repo/ci_program"
+}
