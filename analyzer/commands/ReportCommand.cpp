@@ -4,9 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 #include "commands/Commands.h"
+#include "commands/Diagnostics.h"
 #include "core/ReportBuilder.h"
 #include "formats/ReportFormatter.h"
 
@@ -77,18 +79,31 @@ int writeOutputs(const Report& report, const ReportOptions& options) {
 }  // namespace
 
 int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
+    std::optional<PhaseTimer> load(std::in_place, "load");
     auto set = loadSnapshotSet(options.inputs);
     if (!set.ok()) {
         std::cerr << "leakscope: " << set.status().message() << "\n";
         return kExitInputError;
     }
+    size_t snapshots = 0;
+    for (const auto& process : set->processes) snapshots += process.snapshots.size();
+    load->detail = std::to_string(snapshots) + " snapshot(s) of " + std::to_string(set->processes.size()) + " process(es)";
+    load.reset();
     Symbolizer symbolizer;
-    Report report = buildReport(*set, {options.labels, options.warmup}, symbolizer);
+    Report report;
+    {
+        PhaseTimer analyse("analyse and symbolize");
+        report = buildReport(*set, {options.labels, options.warmup}, symbolizer);
+        analyse.detail = std::to_string(report.findings.size()) + " finding(s)";
+    }
     GateOptions default_gate;
     if (auto status = applyGate(report, gate ? *gate : default_gate); !status.ok()) {
         std::cerr << "leakscope: " << status.message() << "\n";
         return kExitInputError;
     }
+    spdlog::debug("gate: {} finding(s) left, {} suppressed, {} baselined, verdict {}", report.findings.size(), report.suppressed,
+                  report.baselined, report.leak ? "leak" : "clean");
+    PhaseTimer write("write " + std::to_string(std::max<size_t>(options.outputs.size(), 1)) + " output(s)");
     if (int written = writeOutputs(report, options); written != kExitClean) return written;
     return gate && report.leak ? kExitLeakFound : kExitClean;
 }
