@@ -100,15 +100,15 @@ echo "== first use from the unpacked package"
 check_first_use "$work/root/usr"
 
 installed=$(dpkg-query -W -f='${Status}' leakscope 2>/dev/null || true)
-if [[ $(id -u) -eq 0 && -z "$installed" ]]; then
+if [[ $(id -u) -eq 0 && "$installed" != *" installed" ]]; then
   echo "== dpkg -i $deb"
   # One package install at a time on this machine (other build trees may run this test too).
   exec 9>/tmp/leakscope-install-test.lock
   flock 9
-  trap 'dpkg -r leakscope >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  trap 'dpkg -P leakscope >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
   dpkg -i "$deb" >/dev/null
   check_first_use /usr
-  dpkg -r leakscope >/dev/null
+  dpkg -P leakscope >/dev/null  # purge: no "config-files" state left behind
 else
   echo "note: not root, or a leakscope package is already installed: the dpkg -i half did not run"
 fi
