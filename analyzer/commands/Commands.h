@@ -28,6 +28,9 @@ struct ReportOptions {
     std::vector<std::string> labels;  // empty: every label except "exit"
     int warmup = 1;
     std::vector<OutputRequest> outputs;
+    std::string source_root;      // --source-root; "": the git top-level of the cwd, else the cwd
+    std::string color = "auto";   // --color auto|always|never (auto: text to a TTY, and NO_COLOR unset)
+    bool all = false;             // --all: list every informational finding in text
 };
 
 struct RunOptions {

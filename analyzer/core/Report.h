@@ -52,6 +52,7 @@ struct Finding {
     uint64_t bytes = 0;
     // set by the gate (check): fails the gate / matched a suppression / accepted by the baseline
     bool gating = false;
+    std::string gate_rule;  // why it gates, for people: "--fail-on growth", "--max-exit-bytes 4096"
     bool suppressed = false;
     bool baselined = false;
 };

@@ -257,7 +257,8 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
     int judged_series = 0;
     bool untracked_process = false;
     for (const auto& process : set.processes) {
-        ProcessInfo info{process.pid, process.start_ns, process.executable, int(process.snapshots.size()), {}};
+        ProcessInfo info{.pid = process.pid, .start_ns = process.start_ns, .executable = process.executable,
+                         .snapshots = int(process.snapshots.size()), .labels = {}};
         for (const auto& snapshot : process.snapshots) info.labels[snapshot.label] += 1;
         report.processes.push_back(std::move(info));
         ProcessAnalysis analysis(process, options, symbolizer, report);

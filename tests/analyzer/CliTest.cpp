@@ -137,10 +137,15 @@ TEST_CASE("diff shows what was created after A and is live at B") {
     CHECK(markdown.out.find("| 1 | ") != std::string::npos);
     CHECK(markdown.out.find("synthetic\\_leaky\\_function") != std::string::npos);  // escaped for the table
 
-    // Formats that describe a whole report are refused with one line that says what diff can write.
+    // Help and behaviour agree: --help lists exactly the formats diff writes, and the formats that
+    // describe a whole report are refused with one line naming the format and the ones it accepts.
+    auto help = runAnalyzer({"diff", "--help"});
+    REQUIRE(help.exit_code == 0);
+    CHECK(help.out.find("Output format: text, json, markdown ") != std::string::npos);
     for (const char* format : {"junit", "sarif", "folded", "html"}) {
+        CHECK(help.out.find(format) == std::string::npos);
         auto refused = runAnalyzer({"diff", files[1], files[3], "--format", format});
-        requireOneLine(refused, std::string("diff --format ") + format + ": not available for diff");
+        requireOneLine(refused, std::string("--format: ") + format + " not in {text,json,markdown}");
     }
 }
 

@@ -46,7 +46,10 @@ std::vector<const Finding*> ofType(const Report& report, const std::string& type
 
 std::string render(const Report& report, const std::string& format) {
     std::ostringstream out;
-    makeFormatter(format)->write(report, out, {});
+    // Source files below the repository are named relative to it (junit, sarif), as `leakscope` does by default.
+    FormatContext context;
+    context.source_root = LEAKSCOPE_SOURCE_ROOT;
+    makeFormatter(format)->write(report, out, context);
     return out.str();
 }
 
