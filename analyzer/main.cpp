@@ -5,8 +5,10 @@
 #include <string_view>
 #include <vector>
 
-#include "FaultInjection.h"
 #include "commands/Commands.h"
+#include "commands/Diagnostics.h"
+#include "core/Diff.h"
+#include "faultspec/FaultSpec.h"
 #include "formats/ReportFormatter.h"
 
 using namespace leakscope::analyzer;
@@ -28,16 +30,17 @@ const CLI::Validator kCount(
     "N");
 
 // --format F [--output FILE] pairs, in command-line order: each --output belongs to the --format
-// before it (an --output before any --format applies to the default text output).
-void addOutputOptions(CLI::App& command, std::vector<OutputRequest>& outputs) {
+// before it (an --output before any --format applies to the default text output). `formats`: the
+// names this command writes, both listed in --help and the only ones accepted.
+void addOutputOptions(CLI::App& command, std::vector<OutputRequest>& outputs, const std::vector<std::string>& formats) {
     std::string known;
-    for (const auto& name : formatterNames()) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& name : formats) known += (known.empty() ? "" : ", ") + name;
     command
         .add_option_function<std::string>(
             "--format", [&outputs](const std::string& format) { outputs.push_back({format, ""}); },
             "Output format: " + known + " (repeatable; default text)")
         ->trigger_on_parse()
-        ->check(CLI::IsMember(formatterNames()));
+        ->check(CLI::IsMember(formats));
     command
         .add_option_function<std::string>(
             "--output",
@@ -55,6 +58,15 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
         ->check(kNonEmpty);
     command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
         ->check(CLI::Range(0, 1000000));
+    addOutputOptions(command, report.outputs, formatterNames());
+    command.add_option("--source-root", report.source_root,
+                       "Source files below DIR are written relative to it in junit and sarif (default: the git "
+                       "top-level of the current directory, else the current directory)")
+        ->check(CLI::ExistingDirectory);
+    command.add_option("--color", report.color, "Colour in text: auto (a TTY, and NO_COLOR unset), always, never")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    command.add_flag("--all", report.all, "List every informational finding in text (default: counts and the five largest)");
     command.add_option("--alloc-fn", report.alloc_fns, "Allocation wrapper skipped in headlines (glob, repeatable)")
         ->check(kNonEmpty);
     command.add_flag("--show-suppressed", report.show_suppressed, "List which suppression rule matched which finding");
@@ -62,7 +74,6 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
                      "Show the runtime's own allocations (thread DTV, stdio buffers, ...) too");
     command.add_option("--source-url", report.source_url, "HTML: link locations to TEMPLATE with {path} and {line}")
         ->check(kNonEmpty);
-    addOutputOptions(command, report.outputs);
 }
 
 void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {
@@ -83,12 +94,12 @@ void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_h
     group->add_flag("--update-baseline", gate.update_baseline, "Write the current findings to --baseline and pass");
 }
 
-// --fail-alloc is checked with the preload's own parser (compiled into the analyzer too): on the
+// --fail-alloc is checked with the preload's own grammar (faultspec/): on the
 // command line a bad spec is a usage error, where in the environment it is only a warning.
 const CLI::Validator kFailAllocSpec(
     [](std::string& spec) -> std::string {
         char why[256] = "";
-        if (leakscope::preload::fault_injection::parseForTest(spec.c_str(), why, sizeof(why))) return "";
+        if (leakscope::faultspec::isValid(spec.c_str(), why, sizeof(why))) return "";
         return "\"" + spec + "\": " + why + " (docs/architecture.md)";
     },
     "SPEC");
@@ -96,8 +107,16 @@ const CLI::Validator kFailAllocSpec(
 // CLI11 reports an unknown command or a flag before the command only as "A subcommand is required";
 // this names the culprit instead. Returns "" when argv[1] is a command or a help/version flag.
 std::string unknownCommand(const CLI::App& app, int argc, char** argv) {
-    if (argc < 2) return "";
-    std::string first = argv[1];
+    // The diagnostics options may come before the command.
+    int at = 1;
+    while (at < argc) {
+        std::string_view arg = argv[at];
+        if (arg == "--log-level") at += 2;
+        else if (arg.rfind("--log-level=", 0) == 0 || arg == "--verbose" || (arg.size() >= 2 && arg.find_first_not_of('v', 1) == std::string_view::npos && arg[0] == '-')) ++at;
+        else break;
+    }
+    if (at >= argc) return "";
+    std::string first = argv[at];
     if (first == "-h" || first == "--help" || first == "--version") return "";
     for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
         if (command->get_name() == first) return "";
@@ -113,6 +132,14 @@ int main(int argc, char** argv) {
     CLI::App app{"leakscope: finds memory and handle leaks that happen across lifecycle events"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "leakscope 0.1.0");
+    // Diagnostics of the analyzer itself (phase timings, what it decided), before or after the command.
+    std::string log_level = "warn";
+    int verbose = 0;
+    app.add_flag("-v,--verbose", verbose, "More diagnostics on stderr (-v: phase timings, -vv: debug)");
+    app.add_option("--log-level", log_level, "Diagnostics on stderr: trace, debug, info, warn, error, off")
+        ->capture_default_str()
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(kLogLevels), std::end(kLogLevels))));
+    app.fallthrough();
 
     std::string show_file;
     auto* show = app.add_subcommand("show", "Print one snapshot as JSON");
@@ -123,7 +150,7 @@ int main(int argc, char** argv) {
     auto* diff = app.add_subcommand("diff", "What B holds that was created after A, and what A held that B freed");
     diff->add_option("A", diff_before, "Earlier snapshot")->required()->check(kNonEmpty);
     diff->add_option("B", diff_after, "Later snapshot")->required()->check(kNonEmpty);
-    addOutputOptions(*diff, diff_outputs);
+    addOutputOptions(*diff, diff_outputs, std::vector<std::string>(std::begin(kDiffFormats), std::end(kDiffFormats)));
 
     ReportOptions report_options;
     auto* report = app.add_subcommand("report", "Analyse snapshots: per-cycle growth, leaked handles, events, exit leaks");
@@ -154,7 +181,8 @@ int main(int argc, char** argv) {
         ->check(kFailAllocSpec);
     run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
-    run->add_flag("--check", run_options.check, "Gate the report: exit 1 on a leak, 0 when clean");
+    run->add_flag("--check", run_options.check,
+                  "Gate the report: exit 1 on a leak, else PROG's own status (128+N when killed by signal N)");
     addReportOptions(*run, run_options.report);
     addGateOptions(*run, run_options.gate, true);
     run->add_option("PROG", run_options.program, "Program and its arguments (after --)");
@@ -202,6 +230,9 @@ int main(int argc, char** argv) {
         std::cerr << "leakscope: " << message << " (see leakscope --help)\n";
         return kExitInputError;
     }
+
+    setupDiagnostics(log_level, verbose);
+    spdlog::debug("command: {}", app.get_subcommands().front()->get_name());
 
     // Nothing below should throw; if something does (out of memory on a huge input, a filesystem
     // error), it is still one line and exit 2, never an abort.

@@ -4,9 +4,13 @@
 #                    [MAX_BYTES_PER_CYCLE <bytes>] [MAX_HANDLES_PER_CYCLE <n>] [MAX_EXIT_BYTES <bytes>]
 #                    [FAIL_ON <kinds>] [REPORT_DIR <dir>] [WORKING_DIRECTORY <dir>])
 #
-# Registers a CTest test that runs COMMAND under `leakscope run --check`: the test fails (exit 1) when
-# the program leaks across its lifecycle snapshots, and its output carries the leak report. Snapshots
-# and a Markdown, JUnit and SARIF report are kept in REPORT_DIR (default <build>/leakscope/<name>).
+# Registers a CTest test that runs COMMAND under `leakscope run --check`: the test fails when the
+# program leaks across its lifecycle snapshots (exit 1, the leak report in its output) and, as without
+# leakscope, when the program itself fails or crashes (its own status, 128+N for signal N). Snapshots
+# and a Markdown, JUnit and SARIF report of the latest run are kept in REPORT_DIR (default
+# <build>/leakscope/<name>): each run first deletes the previous run's snapshots there (`run --force`,
+# which touches only snapshot files), so a second `ctest`, `ctest --repeat` and `ctest -j` work and a
+# report never mixes two runs. CTest never runs one test twice at once; give tests distinct REPORT_DIRs.
 # COMMAND may name a target of the calling project; its path is resolved at test time.
 function(leakscope_add_test)
   cmake_parse_arguments(LS ""
@@ -27,7 +31,7 @@ function(leakscope_add_test)
     set(program "$<TARGET_FILE:${program}>")
   endif()
 
-  set(args run --out "${LS_REPORT_DIR}/snapshots" --check
+  set(args run --out "${LS_REPORT_DIR}/snapshots" --force --check
       --format text
       --format markdown --output "${LS_REPORT_DIR}/report.md"
       --format junit --output "${LS_REPORT_DIR}/report.junit.xml"

@@ -8,7 +8,10 @@
 #   include/leakscope/leakscope.h       the C API
 #   lib/cmake/leakscope/                leakscopeConfig.cmake, version file, LeakscopeAddTest.cmake
 #   share/pkgconfig/leakscope.pc        (the header is arch-independent)
-#   share/doc/leakscope/                docs
+#   share/doc/leakscope/                docs, copyright, ci/*.yml templates, examples/
+#   share/man/man1/leakscope.1          the man page (packaging/leakscope.1)
+#   share/bash-completion/completions/leakscope
+# `cmake --install BUILD --strip` strips the binaries; the DEB is always stripped (CPACK_STRIP_FILES).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS leakscope_analyzer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -29,6 +32,13 @@ install(FILES
   ${CMAKE_CURRENT_LIST_DIR}/LeakscopeAddTest.cmake
   DESTINATION ${LEAKSCOPE_CMAKE_DIR})
 
+# First use: the man page, bash completion, the CI templates the docs link and the examples.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/leakscope.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/leakscope.bash DESTINATION share/bash-completion/completions RENAME leakscope)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ci/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/ci FILES_MATCHING PATTERN "*.yml")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
 configure_file(${CMAKE_CURRENT_LIST_DIR}/leakscope.pc.in ${PROJECT_BINARY_DIR}/leakscope.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/leakscope.pc DESTINATION share/pkgconfig)
 
@@ -42,4 +52,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Stripped binaries (the unstripped analyzer is ~27 MB of debug info nobody installing it needs).
+set(CPACK_STRIP_FILES ON)
 include(CPack)

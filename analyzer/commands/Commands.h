@@ -32,6 +32,9 @@ struct ReportOptions {
     bool show_suppressed = false;           // --show-suppressed: which rule matched which finding
     bool no_default_suppressions = false;   // --no-default-suppressions: show runtime-internal findings
     std::string source_url;                 // --source-url TEMPLATE: html links file:line ({path}, {line})
+    std::string source_root;      // --source-root; "": the git top-level of the cwd, else the cwd
+    std::string color = "auto";   // --color auto|always|never (auto: text to a TTY, and NO_COLOR unset)
+    bool all = false;             // --all: list every informational finding in text
 };
 
 struct RunOptions {

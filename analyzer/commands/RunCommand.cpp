@@ -1,6 +1,8 @@
 // `leakscope run [options] -- PROG ARGS...`: runs PROG under the preload, then reports on every
-// snapshot its processes wrote (and with --check, gates). Without --check the exit code is PROG's own
-// (128+signal when it was killed), so `leakscope run` can stand in for the program in scripts.
+// snapshot its processes wrote (and with --check, gates). The exit code never hides PROG's own failure
+// (docs/cli.md, "Exit codes"): without --check it is PROG's status (128+N when killed by signal N), so
+// `leakscope run` can stand in for the program in scripts; with --check it is 1 when the gate finds a
+// leak and PROG's status otherwise, so a crashing or failing test stays failed under the gate.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -44,8 +46,10 @@ std::string findPreload() {
 }
 
 void setEnvironment(const RunOptions& options, const std::string& preload, const std::string& out_dir) {
+    // First: a user's own preload (jemalloc, tcmalloc) listed before ours would resolve malloc first and
+    // hide every allocation from the hooks; ours forwards to the next definition, so theirs still serves.
     const char* existing = std::getenv("LD_PRELOAD");
-    std::string ld_preload = existing && *existing ? std::string(existing) + ":" + preload : preload;
+    std::string ld_preload = existing && *existing ? preload + ":" + existing : preload;
     setenv("LD_PRELOAD", ld_preload.c_str(), 1);
     setenv("LEAKSCOPE_OUTPUT_DIR", out_dir.c_str(), 1);
     if (options.depth > 0) setenv("LEAKSCOPE_DEPTH", std::to_string(options.depth).c_str(), 1);
@@ -132,6 +136,16 @@ int exitStatusOf(int status) {
     return kExitInputError;
 }
 
+// "exited with status 3", "killed by SIGSEGV": how a shell user would name the end of the program.
+std::string describeEnd(int status) {
+    if (WIFSIGNALED(status)) {
+        const char* name = sigabbrev_np(WTERMSIG(status));
+        std::string end = name ? std::string("killed by SIG") + name : "killed by signal " + std::to_string(WTERMSIG(status));
+        return WCOREDUMP(status) ? end + " (core dumped)" : end;
+    }
+    return "exited with status " + std::to_string(exitStatusOf(status));
+}
+
 }  // namespace
 
 int runProgram(RunOptions options) {
@@ -179,17 +193,22 @@ int runProgram(RunOptions options) {
         return std::cerr << "leakscope: run: cannot execute " << options.program[0] << ": " << std::strerror(exec_error) << "\n",
                kExitInputError;
     int program_status = exitStatusOf(status);
+    bool failed = program_status != 0;
 
     options.report.inputs = {out_dir};
     if (!listSnapshotFiles(options.report.inputs).ok()) {
-        std::cerr << "leakscope: run: " << options.program[0] << " wrote no snapshots to " << out_dir
-                  << " (exit status " << program_status << "; was the preload loaded?)\n";
-        return options.check ? kExitInputError : program_status;
+        // A program killed before its first snapshot explains itself; one that exited normally without
+        // writing any most likely never loaded the preload (static binary, setuid, cleared environment).
+        std::cerr << "leakscope: run: " << program_name << " " << describeEnd(status) << " and wrote no snapshots to "
+                  << out_dir << (WIFSIGNALED(status) ? "\n" : " (was the preload loaded? a static or setuid program cannot load it)\n");
+        return failed || !options.check ? program_status : kExitInputError;
     }
-    if (program_status != 0) std::cerr << "leakscope: run: " << program_name << " exited with status " << program_status << "\n";
+    if (failed) std::cerr << "leakscope: run: " << program_name << " " << describeEnd(status) << "\n";
     int reported = analyzeAndReport(options.report, options.check ? &options.gate : nullptr);
-    if (options.check || reported == kExitInputError) return options.check ? reported : program_status;
-    return program_status;
+    if (reported == kExitLeakFound) return kExitLeakFound;
+    // The program's own failure outranks a clean gate and a report that could not be written.
+    if (failed || !options.check) return program_status;
+    return reported;
 }
 
 }  // namespace leakscope::analyzer

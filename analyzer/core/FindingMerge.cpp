@@ -4,12 +4,11 @@
 #include <tuple>
 #include <utility>
 
-#include "core/GrowthAnalysis.h"
 
 namespace leakscope::analyzer {
 namespace {
 
-using MergeKey = std::tuple<uint64_t, std::string, std::string, std::string, std::string, std::string>;
+using MergeKey = std::tuple<uint64_t, uint64_t, std::string, std::string, std::string, std::string, std::string>;
 
 void addSeries(std::vector<uint64_t>& into, const std::vector<uint64_t>& from) {
     if (into.size() < from.size()) into.resize(from.size(), 0);
@@ -24,13 +23,7 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
     if (merged.type == kGrowth) {
         addSeries(merged.series_count, site.series_count);
         addSeries(merged.series_bytes, site.series_bytes);
-        GrowthVerdict verdict = analyzeGrowth(merged.series_count, merged.series_bytes, warmup);
-        merged.bytes_per_cycle = verdict.bytes_per_cycle;
-        merged.count_per_cycle = verdict.count_per_cycle;
-        merged.cycles_grown = verdict.cycles_grown;
-        merged.cycles_observed = verdict.cycles_observed;
-        merged.onset_cycle = verdict.onset_cycle;
-        merged.warmup = verdict.warmup;
+        applyVerdict(merged, analyzeGrowth(merged.series_count, merged.series_bytes, warmup));
     }
     if (site_is_larger) {
         merged.stack = std::move(site.stack);
@@ -41,6 +34,18 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
 }
 
 }  // namespace
+
+void applyVerdict(Finding& finding, const GrowthVerdict& verdict) {
+    finding.bytes_per_cycle = verdict.bytes_per_cycle;
+    finding.count_per_cycle = verdict.count_per_cycle;
+    finding.cycles_grown = verdict.cycles_grown;
+    finding.cycles_observed = verdict.cycles_observed;
+    finding.onset_cycle = verdict.onset_cycle;
+    finding.warmup = verdict.warmup;
+    finding.capacity_doubling = verdict.capacity_doubling;
+    finding.p_value = verdict.p_value;
+    finding.new_highs = verdict.new_highs;
+}
 
 double findingWeight(const Finding& finding) {
     if (finding.type == kGrowth) return finding.bytes_per_cycle * 1e6 + finding.count_per_cycle;
@@ -57,7 +62,7 @@ void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
             merged.push_back(std::move(finding));
             continue;
         }
-        MergeKey key{finding.pid, finding.type, finding.label, finding.stack_key, finding.handle_kind, finding.handle_details};
+        MergeKey key{finding.pid, finding.start_ns, finding.type, finding.label, finding.stack_key, finding.handle_kind, finding.handle_details};
         auto [it, inserted] = index.emplace(std::move(key), merged.size());
         if (inserted) {
             merged.push_back(std::move(finding));

@@ -1,4 +1,5 @@
-// Findings that share a stack key are one finding. The key (core/StackKey.h) is built from the function
+// Findings that share a stack key are one finding. Growth is already judged per call path (ReportBuilder
+// sums the series of a key's sites before the rule); this merges what comes out per site. The key (core/StackKey.h) is built from the function
 // names of the call path, not from lines or addresses, so the five mallocs of one create function, all
 // leaked together on every cycle, are reported as the one call path that leaks, with its total per
 // cycle and the number of allocation sites, instead of five findings a reader has to add up.
@@ -6,9 +7,13 @@
 
 #include <vector>
 
+#include "core/GrowthAnalysis.h"
 #include "core/Report.h"
 
 namespace leakscope::analyzer {
+
+// Copies a growth verdict's numbers (rates, onset, counts, capacity_doubling, p_value) into a finding.
+void applyVerdict(Finding& finding, const GrowthVerdict& verdict);
 
 // Merges, per process, growth findings of the same label, exit leaks and events that share a stack key
 // (and, for handles, the same kind and details). Series are summed cycle by cycle and the growth

@@ -76,6 +76,14 @@ absl::Status applyGate(Report& report, const GateOptions& options) {
         // --max-exit-bytes turns exit leaks into a gate of their own: the process's total counts.
         if (f.type == kExitLeak && options.max_exit_bytes) listed = exit_bytes_per_pid[f.pid] > *options.max_exit_bytes;
         f.gating = listed;
+        f.gate_rule = !listed ? ""
+                      : f.type == kExitLeak && options.max_exit_bytes
+                          ? "--max-exit-bytes " + std::to_string(*options.max_exit_bytes)
+                      : f.type == kGrowth && f.resource == "memory" && options.max_bytes_per_cycle
+                          ? "--max-bytes-per-cycle " + std::to_string(*options.max_bytes_per_cycle)
+                      : f.type == kGrowth && f.resource == "handle" && options.max_handles_per_cycle
+                          ? "--max-handles-per-cycle " + std::to_string(*options.max_handles_per_cycle)
+                          : "--fail-on " + f.type;
         report.leak = report.leak || listed;
     }
     return absl::OkStatus();

@@ -22,6 +22,7 @@ struct Finding {
     std::string type;       // growth, leaked_handle, exit_leak, or an event kind (bad_close, ...)
     std::string resource;   // "memory" or "handle"
     uint64_t pid = 0;
+    uint64_t start_ns = 0;  // with pid, the process (ProcessInfo::start_ns)
     std::string label;      // growth: the series' label
     SymbolizedStack stack;  // trimmed: stack[0] is the caller of malloc/socket/open
     std::string stack_key;
@@ -33,6 +34,9 @@ struct Finding {
     int cycles_observed = 0;
     int warmup = 0;
     int onset_cycle = 0;
+    bool capacity_doubling = false;  // one block reallocated ~2x at doubling spacings (docs/analysis.md)
+    double p_value = 1;              // of the trend test that decided the growth
+    int new_highs = 0;               // new highs of the series from the onset on
     std::vector<uint64_t> series_count;
     std::vector<uint64_t> series_bytes;
     // handles
@@ -48,6 +52,7 @@ struct Finding {
     uint64_t bytes = 0;
     // set by the gate (check): fails the gate / matched a suppression / accepted by the baseline
     bool gating = false;
+    std::string gate_rule;  // why it gates, for people: "--fail-on growth", "--max-exit-bytes 4096"
     bool suppressed = false;
     bool baselined = false;
     // presentation (FindingGroups.h): the program's own call and the parts of a grouped finding
@@ -83,6 +88,16 @@ struct Report {
     bool leak = false;              // verdict: a gating finding remains
     std::vector<NotJudged> not_judged;  // what was not judged, and why (empty: everything was judged)
     std::vector<std::string> notes; // e.g. modules whose build-id did not match
+    // Set by buildReport: growth was judged in at least one series and every process's hooks saw
+    // allocations. Without that evidence the verdict is "leak" or "not judged", never "clean".
+    bool evidence = false;
 };
+
+// The verdict word of every format: "leak" (a finding fails the gate), "not judged" (no evidence, see
+// Report::evidence), or "clean".
+inline const char* verdictName(const Report& report) {
+    if (report.leak) return "leak";
+    return report.evidence ? "clean" : "not judged";
+}
 
 }  // namespace leakscope::analyzer

@@ -26,23 +26,42 @@ std::vector<StackId> sortedStacks(const absl::flat_hash_map<StackId, LiveUsage>&
     return stacks;
 }
 
+std::string labelList(const std::map<std::string, int>& labels) {
+    std::string text;
+    for (const auto& [label, count] : labels) text += (text.empty() ? "" : ", ") + label + " x" + std::to_string(count);
+    return text.empty() ? "none" : text;
+}
+
 class ProcessAnalysis {
 public:
-    ProcessAnalysis(const ProcessSnapshots& process, const AnalysisOptions& options, Symbolizer& symbolizer,
-                    std::vector<Finding>& findings)
-        : process_(process), options_(options), symbolizer_(symbolizer), findings_(findings) {}
+    ProcessAnalysis(const ProcessSnapshots& process, const AnalysisOptions& options, Symbolizer& symbolizer, Report& report)
+        : process_(process), options_(options), symbolizer_(symbolizer), report_(report) {}
 
     void run() {
         std::map<std::string, std::vector<const SnapshotSummary*>> series;
+        std::map<std::string, int> labels;
         for (const auto& snapshot : process_.snapshots) {
-            if (!wantsLabel(snapshot.label)) continue;
-            series[snapshot.label].push_back(&snapshot);
+            labels[snapshot.label] += 1;
+            if (wantsLabel(snapshot.label)) series[snapshot.label].push_back(&snapshot);
         }
-        for (const auto& [label, snapshots] : series)
-            if (snapshots.size() >= 3) {
-                analyzeMemoryGrowth(label, snapshots);
-                analyzeHandleGrowth(label, snapshots);
+        if (series.empty())
+            notJudged("", "no lifecycle snapshots (labels: " + labelList(labels) + "); growth needs a series of at least " +
+                              std::to_string(kMinimumSnapshots) + " snapshots of one label");
+        for (const auto& [label, snapshots] : series) {
+            if (snapshots.size() < size_t(kMinimumSnapshots)) {
+                notJudged(label, std::to_string(snapshots.size()) + " '" + label + "' snapshot(s); growth needs at least " +
+                                     std::to_string(kMinimumSnapshots));
+                continue;
             }
+            ++judged_series_;
+            analyzeMemoryGrowth(label, snapshots);
+            analyzeHandleGrowth(label, snapshots);
+        }
+        if (sawNoAllocation()) {
+            hooks_saw_nothing_ = true;
+            notJudged("", "the preload's hooks saw no allocation and no handle in this process: it was not tracked "
+                          "(a static executable, its own allocator, or LD_PRELOAD not applied)");
+        }
         if (const SnapshotSummary* exit = process_.exitSnapshot()) {
             reportLeakedHandles(*exit);
             reportExitLeaks(*exit);
@@ -50,10 +69,34 @@ public:
         reportEvents(process_.lastSnapshot());
     }
 
+    int judgedSeries() const { return judged_series_; }
+
+    // No allocation counted, none live in any snapshot and no handle opened: the hooks were not in the
+    // program's path. (A program may well allocate nothing and only hold an fd, n_handle_once.c; but one
+    // that the hooks saw do nothing at all gave no evidence.)
+    bool sawNoAllocation() const {
+        const auto& counters = process_.lastSnapshot().counters;
+        if (counters.allocations != 0 || counters.handles_opened != 0) return false;
+        return std::all_of(process_.snapshots.begin(), process_.snapshots.end(), [](const auto& s) { return s.memory.empty(); });
+    }
+    bool hooksSawNothing() const { return hooks_saw_nothing_; }
+
 private:
+    // The series of one call path: the sites (stacks) that share its stack key, summed snapshot by snapshot.
+    struct PathSeries {
+        Finding finding;  // type, resource, stack (of the site that grew most) and key
+        std::vector<uint64_t> count, bytes;
+        double site_growth = -1;
+    };
+    using PathKey = std::tuple<std::string, std::string, std::string>;  // stack key, handle kind, details
+
     bool wantsLabel(const std::string& label) const {
         if (options_.labels.empty()) return label != "exit";
         return std::find(options_.labels.begin(), options_.labels.end(), label) != options_.labels.end();
+    }
+
+    void notJudged(const std::string& label, std::string reason) {
+        report_.not_judged.push_back({process_.pid, process_.start_ns, label, std::move(reason)});
     }
 
     Finding makeFinding(const std::string& type, const std::string& resource, StackId stack, const std::string& kind = "") {
@@ -61,38 +104,69 @@ private:
         finding.type = type;
         finding.resource = resource;
         finding.pid = process_.pid;
+        finding.start_ns = process_.start_ns;
         finding.handle_kind = kind;
         if (stack != 0) finding.stack = trimAllocatorFrames(symbolizer_.symbolizeStack(process_.modules, process_.stacks[stack]));
         finding.stack_key = stackKey(type, resource, kind, finding.stack);
         return finding;
     }
 
-    void addGrowth(Finding finding, const GrowthVerdict& verdict, std::vector<uint64_t> count, std::vector<uint64_t> bytes,
-                   const std::string& label) {
-        finding.label = label;
-        finding.bytes_per_cycle = verdict.bytes_per_cycle;
-        finding.count_per_cycle = verdict.count_per_cycle;
-        finding.cycles_grown = verdict.cycles_grown;
-        finding.cycles_observed = verdict.cycles_observed;
-        finding.warmup = verdict.warmup;
-        finding.onset_cycle = verdict.onset_cycle;
-        finding.series_count = std::move(count);
-        finding.series_bytes = std::move(bytes);
-        findings_.push_back(std::move(finding));
+
+    // Adds one site to its call path. Sites that do not change after warm-up are left out: a constant adds
+    // nothing to a verdict, a rate or an onset, and leaving them out symbolizes only the stacks that move.
+    void addSite(std::map<PathKey, PathSeries>& paths, Finding site, const std::string& details, std::vector<uint64_t> count,
+                 std::vector<uint64_t> bytes) {
+        const size_t first = growthWarmup(count.size(), options_.warmup);
+        bool moves = false;
+        for (size_t i = first + 1; i < count.size() && !moves; ++i) moves = count[i] != count[first] || bytes[i] != bytes[first];
+        if (!moves) return;
+        double growth = double(bytes.back()) - double(bytes[first]) + 1e-6 * (double(count.back()) - double(count[first]));
+        auto [it, created] = paths.try_emplace({site.stack_key, site.handle_kind, details});
+        PathSeries& path = it->second;
+        if (created) {
+            path.count.assign(count.size(), 0);
+            path.bytes.assign(bytes.size(), 0);
+        } else {
+            path.finding.sites += 1;
+        }
+        for (size_t i = 0; i < count.size(); ++i) path.count[i] += count[i], path.bytes[i] += bytes[i];
+        if (growth > path.site_growth) {
+            int sites = path.finding.sites;
+            path.finding = std::move(site);
+            path.finding.sites = sites;
+            path.finding.handle_details = details;
+            path.site_growth = growth;
+        }
+    }
+
+    // The rule runs on each call path's summed series (docs/analysis.md, "One finding per call path").
+    void judgePaths(std::map<PathKey, PathSeries>& paths, const std::string& label) {
+        for (auto& [key, path] : paths) {
+            GrowthVerdict verdict = analyzeGrowth(path.count, path.bytes, options_.warmup);
+            if (!verdict.growing) continue;
+            Finding finding = std::move(path.finding);
+            finding.label = label;
+            applyVerdict(finding, verdict);
+            finding.series_count = std::move(path.count);
+            finding.series_bytes = std::move(path.bytes);
+            report_.findings.push_back(std::move(finding));
+        }
     }
 
     void analyzeMemoryGrowth(const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
-        // Only stacks live in the last snapshot can be growing (growth ends above every earlier level).
-        for (StackId stack : sortedStacks(snapshots.back()->memory)) {
-            std::vector<uint64_t> count, bytes;
-            for (const auto* snapshot : snapshots) {
-                auto it = snapshot->memory.find(stack);
-                count.push_back(it == snapshot->memory.end() ? 0 : it->second.count);
-                bytes.push_back(it == snapshot->memory.end() ? 0 : it->second.bytes);
+        std::map<StackId, std::pair<std::vector<uint64_t>, std::vector<uint64_t>>> stacks;
+        for (size_t i = 0; i < snapshots.size(); ++i)
+            for (const auto& [stack, usage] : snapshots[i]->memory) {
+                auto& [count, bytes] = stacks[stack];
+                count.resize(snapshots.size());
+                bytes.resize(snapshots.size());
+                count[i] = usage.count;
+                bytes[i] = usage.bytes;
             }
-            GrowthVerdict verdict = analyzeGrowth(count, bytes, options_.warmup);
-            if (verdict.growing) addGrowth(makeFinding(kGrowth, "memory", stack), verdict, std::move(count), std::move(bytes), label);
-        }
+        std::map<PathKey, PathSeries> paths;
+        for (auto& [stack, series] : stacks)
+            addSite(paths, makeFinding(kGrowth, "memory", stack), "", std::move(series.first), std::move(series.second));
+        judgePaths(paths, label);
     }
 
     void analyzeHandleGrowth(const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
@@ -106,14 +180,13 @@ private:
                 series.resize(snapshots.size());
                 series[i] += 1;
             }
+        std::map<PathKey, PathSeries> paths;
         for (auto& [group, count] : counts) {
             std::vector<uint64_t> bytes(count.size(), 0);
-            GrowthVerdict verdict = analyzeGrowth(count, bytes, options_.warmup);
-            if (!verdict.growing) continue;
-            Finding finding = makeFinding(kGrowth, "handle", std::get<0>(group), std::get<1>(group));
-            finding.handle_details = std::get<2>(group);
-            addGrowth(std::move(finding), verdict, std::move(count), std::move(bytes), label);
+            addSite(paths, makeFinding(kGrowth, "handle", std::get<0>(group), std::get<1>(group)), std::get<2>(group), std::move(count),
+                    std::move(bytes));
         }
+        judgePaths(paths, label);
     }
 
     void reportLeakedHandles(const SnapshotSummary& exit) {
@@ -126,7 +199,7 @@ private:
             finding.untracked = (record.flags & snapshot::kHandleUntracked) != 0;
             finding.sequence = record.sequence;
             if (finding.untracked) finding.handle_details = handle.path;  // its /proc target
-            findings_.push_back(std::move(finding));
+            report_.findings.push_back(std::move(finding));
         }
     }
 
@@ -137,7 +210,7 @@ private:
             finding.label = exit.label;
             finding.count = usage.count;
             finding.bytes = usage.bytes;
-            findings_.push_back(std::move(finding));
+            report_.findings.push_back(std::move(finding));
         }
     }
 
@@ -156,13 +229,15 @@ private:
             }
             it->second.count += 1;
         }
-        for (auto& [key, finding] : grouped) findings_.push_back(std::move(finding));
+        for (auto& [key, finding] : grouped) report_.findings.push_back(std::move(finding));
     }
 
     const ProcessSnapshots& process_;
     const AnalysisOptions& options_;
     Symbolizer& symbolizer_;
-    std::vector<Finding>& findings_;
+    Report& report_;
+    int judged_series_ = 0;
+    bool hooks_saw_nothing_ = false;
 };
 
 int typeRank(const std::string& type) {
@@ -175,14 +250,34 @@ int typeRank(const std::string& type) {
 
 }  // namespace
 
+std::string unmatchedLabelError(const SnapshotSet& set, const std::vector<std::string>& labels) {
+    std::map<std::string, int> present;
+    for (const auto& process : set.processes)
+        for (const auto& snapshot : process.snapshots) present[snapshot.label] += 1;
+    for (const auto& label : labels) {
+        if (present.count(label)) continue;
+        std::string names;
+        for (const auto& [name, count] : present) names += (names.empty() ? "" : ", ") + name;
+        return "--label " + label + ": no snapshot has this label (labels present: " + names + ")";
+    }
+    return "";
+}
+
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer) {
     Report report;
+    int judged_series = 0;
+    bool untracked_process = false;
     for (const auto& process : set.processes) {
-        ProcessInfo info{process.pid, 0, process.executable, int(process.snapshots.size()), {}};
+        ProcessInfo info{.pid = process.pid, .start_ns = process.start_ns, .executable = process.executable,
+                         .snapshots = int(process.snapshots.size()), .labels = {}};
         for (const auto& snapshot : process.snapshots) info.labels[snapshot.label] += 1;
         report.processes.push_back(std::move(info));
-        ProcessAnalysis(process, options, symbolizer, report.findings).run();
+        ProcessAnalysis analysis(process, options, symbolizer, report);
+        analysis.run();
+        judged_series += analysis.judgedSeries();
+        untracked_process = untracked_process || analysis.hooksSawNothing();
     }
+    report.evidence = judged_series > 0 && !untracked_process;
     mergeFindingsWithSameStackKey(report.findings, options.warmup);
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         int ra = typeRank(a.type), rb = typeRank(b.type);

@@ -17,6 +17,10 @@ struct AnalysisOptions {
     int warmup = 1;
 };
 
+// "--label L: no snapshot has this label (labels present: cycle, exit)" for the first requested label
+// that no snapshot of the set carries, "" when every one matches (`report`/`check` exit 2 on it).
+std::string unmatchedLabelError(const SnapshotSet& set, const std::vector<std::string>& labels);
+
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer);
 
 }  // namespace leakscope::analyzer

@@ -87,12 +87,46 @@ size_t SnapshotSetBuilder::FramesHash::operator()(const std::vector<uint64_t>& f
     return absl::HashOf(frames);
 }
 
-StackId SnapshotSetBuilder::intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot, uint32_t raw_id) {
+std::vector<SnapshotSetBuilder::ModuleRange> SnapshotSetBuilder::moduleRanges(const ProcessKey& key,
+                                                                            const snapshot::Snapshot& snapshot) {
+    auto& identities = module_identities_[key];
+    std::vector<ModuleRange> ranges;
+    for (const auto& module : snapshot.modules) {
+        // The build-id names the file's contents wherever and under whatever path it was loaded.
+        std::string identity = module.build_id.empty() ? "path:" + module.path : "build-id:" + module.build_id;
+        uint64_t number = identities.try_emplace(identity, identities.size() + 1).first->second;
+        ModuleRange range{module.start, module.end, module.load_bias, number};
+        // A loaded module goes after an unloaded one of the same start, so the lookup below finds it first.
+        if (module.unloaded_sequence == 0) ranges.push_back(range);
+        else ranges.insert(ranges.begin(), range);
+    }
+    std::stable_sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    return ranges;
+}
+
+StackId SnapshotSetBuilder::intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot,
+                                   const std::vector<ModuleRange>& ranges, uint32_t raw_id) {
     long index = snapshot.stackIndex(raw_id);
     if (index < 0) return 0;
     const auto& stack = snapshot.stacks[size_t(index)];
-    auto& table = interned_[process.pid];
-    auto [it, inserted] = table.try_emplace(stack.frames, StackId(process.stacks.size()));
+    // Key: (module identity, offset) per frame; (0, address) for an address outside every module.
+    std::vector<uint64_t> key;
+    key.reserve(2 * stack.frames.size());
+    for (size_t i = 0; i < stack.frames.size(); ++i) {
+        uint64_t address = stack.frames[i];
+        uint64_t lookup = i > 0 && address > 0 ? address - 1 : address;  // a return address belongs to its call
+        auto after = std::upper_bound(ranges.begin(), ranges.end(), lookup, [](uint64_t a, const ModuleRange& r) { return a < r.start; });
+        const ModuleRange* owner = nullptr;
+        for (auto it = after; it != ranges.begin() && !owner;) {
+            --it;
+            if (lookup < it->end) owner = &*it;
+            if (after - it >= 4) break;  // ranges barely overlap: the owner is among the last few starts
+        }
+        key.push_back(owner ? owner->identity : 0);
+        key.push_back(owner ? address - owner->load_bias : address);
+    }
+    auto& table = interned_[{process.pid, process.start_ns}];
+    auto [it, inserted] = table.try_emplace(std::move(key), StackId(process.stacks.size()));
     if (inserted) {
         process.stacks.push_back(stack.frames);
         process.stack_truncated.push_back(stack.truncated);
@@ -100,22 +134,44 @@ StackId SnapshotSetBuilder::intern(ProcessSnapshots& process, const snapshot::Sn
     return it->second;
 }
 
+namespace {
+
+// Every module load the process's stacks may point into: the latest list, plus loads an earlier snapshot
+// listed that the latest one does not (a stack interned then keeps that load's addresses).
+void keepEarlierLoads(std::vector<snapshot::Module>& modules, const std::vector<snapshot::Module>& earlier) {
+    for (const auto& module : earlier) {
+        bool listed = std::any_of(modules.begin(), modules.end(), [&](const snapshot::Module& m) {
+            return m.start == module.start && m.end == module.end && m.path == module.path && m.load_bias == module.load_bias;
+        });
+        if (!listed) modules.push_back(module);
+    }
+}
+
+}  // namespace
+
 void SnapshotSetBuilder::add(SummedSnapshot summed) {
     snapshot::Snapshot& snapshot = summed.snapshot;
     const std::vector<LiveUsage>& per_raw_id = summed.per_raw_id;
     ++file_count_;
-    auto [entry, created] = processes_.try_emplace(snapshot.pid);
+    const ProcessKey key{snapshot.pid, snapshot.process_start_ns};
+    auto [entry, created] = processes_.try_emplace(key);
     ProcessSnapshots& process = entry->second;
     if (created) {
         process.pid = snapshot.pid;
+        process.start_ns = snapshot.process_start_ns;
         process.stacks.emplace_back();  // StackId 0: no stack
         process.stack_truncated.push_back(false);
     }
-    if (created || snapshot.sequence >= latest_module_sequence_[snapshot.pid]) {
-        latest_module_sequence_[snapshot.pid] = snapshot.sequence;
+    if (created || snapshot.sequence >= latest_module_sequence_[key]) {
+        latest_module_sequence_[key] = snapshot.sequence;
+        auto earlier = std::move(process.modules);
         process.modules = snapshot.modules;
+        keepEarlierLoads(process.modules, earlier);
         process.executable = snapshot.executable;
+    } else {
+        keepEarlierLoads(process.modules, snapshot.modules);
     }
+    const auto ranges = moduleRanges(key, snapshot);
 
     SnapshotSummary summary;
     summary.file = snapshot.file;
@@ -123,21 +179,22 @@ void SnapshotSetBuilder::add(SummedSnapshot summed) {
     summary.trigger = snapshot.trigger;
     summary.sequence = snapshot.sequence;
     summary.snapshot_index = snapshot.snapshot_index;
+    summary.counters = snapshot.counters;
     // Summed per raw stack id already (sumSnapshot); translate each used id once.
     for (uint32_t raw_id = 0; raw_id < per_raw_id.size(); ++raw_id) {
         if (per_raw_id[raw_id].count == 0) continue;
-        auto& usage = summary.memory[intern(process, snapshot, raw_id)];
+        auto& usage = summary.memory[intern(process, snapshot, ranges, raw_id)];
         usage.count += per_raw_id[raw_id].count;
         usage.bytes += per_raw_id[raw_id].bytes;
     }
     for (auto& handle : snapshot.handles) {
         LiveHandle live{handle.record, std::move(handle.path)};
-        live.record.stack_id = intern(process, snapshot, handle.record.stack_id);
+        live.record.stack_id = intern(process, snapshot, ranges, handle.record.stack_id);
         summary.handles.push_back(std::move(live));
     }
     for (const auto& event : snapshot.events) {
         LiveEvent live{event};
-        live.record.stack_id = intern(process, snapshot, event.stack_id);
+        live.record.stack_id = intern(process, snapshot, ranges, event.stack_id);
         summary.events.push_back(live);
     }
     process.snapshots.push_back(std::move(summary));
@@ -146,7 +203,7 @@ void SnapshotSetBuilder::add(SummedSnapshot summed) {
 SnapshotSet SnapshotSetBuilder::finish() {
     SnapshotSet set;
     set.file_count = file_count_;
-    for (auto& [pid, process] : processes_) {
+    for (auto& [key, process] : processes_) {
         std::stable_sort(process.snapshots.begin(), process.snapshots.end(), [](const auto& a, const auto& b) {
             return a.snapshot_index != b.snapshot_index ? a.snapshot_index < b.snapshot_index : a.sequence < b.sequence;
         });
@@ -154,6 +211,7 @@ SnapshotSet SnapshotSetBuilder::finish() {
     }
     processes_.clear();
     interned_.clear();
+    module_identities_.clear();
     return set;
 }
 

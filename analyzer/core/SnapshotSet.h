@@ -1,13 +1,15 @@
 // The snapshots of a run, loaded, validated and reduced to what the analysis needs: per process, each
 // snapshot's live memory summed per stack (the raw allocation records are dropped once summed, so 100
 // snapshots of 100,000 allocations cost a few MB, not GBs), its handles and its events. Stacks are
-// interned per process by their raw frames, so the same call path has the same id in every snapshot
-// of that process whatever ids the preload's table gave it.
+// interned per process by their frames as (module identity, offset in the module): the same call path
+// has the same id in every snapshot of that process whatever ids the preload's table gave it, and a
+// plugin dlclose'd and dlopen'ed again at another address every cycle is still one call path.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,14 +43,21 @@ struct SnapshotSummary {
     absl::flat_hash_map<StackId, LiveUsage> memory;  // live allocations per stack
     std::vector<LiveHandle> handles;
     std::vector<LiveEvent> events;
+    snapshot::Counters counters{};                   // the preload's counters when it was written
     bool isExit() const { return trigger == snapshot::Trigger::Exit || label == "exit"; }
 };
 
+// A process is (pid, start_ns): an exec keeps the pid, and two runs (a container's PID 1) reuse it, but
+// the preload initialises again in each image, so its start time (snapshot header process_start_ns,
+// CLOCK_MONOTONIC) differs.
+using ProcessKey = std::pair<uint64_t, uint64_t>;  // (pid, start_ns)
+
 struct ProcessSnapshots {
     uint64_t pid = 0;
+    uint64_t start_ns = 0;
     std::string executable;
-    std::vector<snapshot::Module> modules;          // of the latest snapshot (it lists unloaded ones too)
-    std::vector<std::vector<uint64_t>> stacks;      // StackId -> raw frames (index 0 unused)
+    std::vector<snapshot::Module> modules;          // the latest snapshot's, plus any earlier load it no longer lists
+    std::vector<std::vector<uint64_t>> stacks;      // StackId -> raw frames of its first sighting (index 0 unused)
     std::vector<bool> stack_truncated;
     std::vector<SnapshotSummary> snapshots;         // ordered by snapshot_index
     const SnapshotSummary* exitSnapshot() const;    // nullptr when the process did not exit normally
@@ -56,7 +65,7 @@ struct ProcessSnapshots {
 };
 
 struct SnapshotSet {
-    std::vector<ProcessSnapshots> processes;  // ordered by pid
+    std::vector<ProcessSnapshots> processes;  // ordered by (pid, start_ns)
     size_t file_count = 0;
 };
 
@@ -88,11 +97,18 @@ private:
     struct FramesHash {
         size_t operator()(const std::vector<uint64_t>& frames) const;
     };
-    StackId intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot, uint32_t raw_id);
+    struct ModuleRange {
+        uint64_t start, end, load_bias, identity;
+    };
+    std::vector<ModuleRange> moduleRanges(const ProcessKey& key, const snapshot::Snapshot& snapshot);
+    StackId intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot, const std::vector<ModuleRange>& ranges,
+                   uint32_t raw_id);
 
-    std::map<uint64_t, ProcessSnapshots> processes_;
-    std::map<uint64_t, absl::flat_hash_map<std::vector<uint64_t>, StackId, FramesHash>> interned_;
-    std::map<uint64_t, uint64_t> latest_module_sequence_;
+    std::map<ProcessKey, ProcessSnapshots> processes_;
+    std::map<ProcessKey, absl::flat_hash_map<std::vector<uint64_t>, StackId, FramesHash>> interned_;
+    std::map<ProcessKey, uint64_t> latest_module_sequence_;
+    // Module identity (build-id, else path) -> small number, per process: the first half of a frame's key.
+    std::map<ProcessKey, std::map<std::string, uint64_t>> module_identities_;
     size_t file_count_ = 0;
 };
 

@@ -15,8 +15,10 @@ void mix(uint64_t& hash, const std::string& text) {
 }
 
 // An unknown frame is "module+0xoffset"; the offset moves with every rebuild, so only the module counts.
+// Except in a module whose file was rebuilt since the run (stale): every frame in it is unknown, and
+// only the offsets (all from the run's one build) keep two different leaks from merging into one.
 std::string stableName(const SymbolizedFrame& frame) {
-    if (frame.known) return frame.function;
+    if (frame.known || frame.stale) return frame.function;
     return frame.module.empty() ? std::string("?") : frame.module + "+?";
 }
 

@@ -15,6 +15,8 @@ struct SymbolizedFrame {
     std::string module;     // basename of the module ("" when the address is in no module)
     bool inlined = false;   // an inline frame: the function was inlined into the next frame
     bool known = false;     // function came from a symbol table or DWARF
+    bool stale = false;     // the module's file on disk is another build than the run's: function is
+                            // "module+0xoffset" in the run's build, distinct per call site in this run
 };
 
 using SymbolizedStack = std::vector<SymbolizedFrame>;

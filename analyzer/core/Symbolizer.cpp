@@ -111,6 +111,7 @@ private:
         SymbolizedFrame frame;
         frame.function = basename_ + "+" + hexAddress(offset);
         frame.module = basename_;
+        frame.stale = buildIdMismatch();
         return frame;
     }
 

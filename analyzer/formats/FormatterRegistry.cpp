@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "core/FindingGroups.h"
@@ -84,6 +86,38 @@ std::string findingTitle(const Finding& f) {
     if (f.type == kExitLeak)
         return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
     return f.type + " x" + std::to_string(f.count) + where;
+}
+
+std::string relativeToSourceRoot(const std::string& file, const std::string& root) {
+    if (file.empty() || root.empty()) return "";
+    if (file[0] != '/') {
+        // A path relative to the compilation directory (DW_AT_comp_dir; ccache's base_dir makes them
+        // so): "../../src/a.c" from a build directory inside the tree. Accepted only when the file
+        // really is there below the root, never guessed.
+        std::string_view rest = file;
+        while (rest.rfind("../", 0) == 0 || rest.rfind("./", 0) == 0) rest.remove_prefix(rest[1] == '/' ? 2 : 3);
+        std::error_code ec;
+        return !rest.empty() && std::filesystem::is_regular_file(std::filesystem::path(root) / rest, ec) ? std::string(rest) : "";
+    }
+    std::string prefix = root.back() == '/' ? root : root + "/";
+    return file.size() > prefix.size() && file.compare(0, prefix.size(), prefix) == 0 ? file.substr(prefix.size()) : "";
+}
+
+const SymbolizedFrame* ownCodeFrame(const Finding& finding, const std::string& source_root) {
+    for (const auto& frame : finding.stack)
+        if (!relativeToSourceRoot(frame.file, source_root).empty()) return &frame;
+    for (const auto& frame : finding.stack)
+        if (frame.file.rfind('/', 0) == 0 && frame.file.rfind("/usr/", 0) != 0 && frame.file.rfind("/lib", 0) != 0) return &frame;
+    return nullptr;
+}
+
+std::string stableFindingName(const Finding& f) {
+    std::string what = f.type;
+    if (f.type == kGrowth)
+        what += (f.resource == "memory" ? " of memory" : " of " + f.handle_kind + " handles") + std::string(" per '") + f.label + "'";
+    else if (f.type == kLeakedHandle) what += " (" + std::string(f.untracked ? "untracked " : "") + f.handle_kind + ")";
+    if (f.type == kLeakedHandle && f.stack.empty()) return what + " [" + f.stack_key + "]";
+    return what + " in " + topFunctionName(f) + " [" + f.stack_key + "]";
 }
 
 }  // namespace leakscope::analyzer

@@ -57,6 +57,8 @@ header.top .wrap { display: flex; align-items: center; gap: 16px; flex-wrap: wra
 .verdict { padding: 4px 12px; border-radius: 999px; font-weight: 700; font-size: 13px; letter-spacing: .5px; }
 .verdict.leak { background: var(--bad); color: #fff; }
 .verdict.clean { background: var(--ok); color: #fff; }
+.verdict.notjudged { background: #b8860b; color: #fff; }
+.notjudged-list { color: #8a6d00; }
 .headline { color: #dee2e6; }
 main.wrap { padding-top: 20px; padding-bottom: 36px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 18px 20px; margin: 0 0 18px; }
@@ -321,18 +323,26 @@ public:
         for (const auto& f : report.findings) by_type[f.type].push_back(&f);
         int snapshots = 0;
         for (const auto& p : report.processes) snapshots += p.snapshots;
-        const char* verdict = report.leak ? "LEAK" : "CLEAN";
+        // Never "CLEAN" without evidence (Report::evidence): the same verdict word as every other format.
+        const std::string verdict = report.leak ? "LEAK" : report.evidence ? "CLEAN" : "NOT JUDGED";
+        const char* verdict_class = report.leak ? "leak" : report.evidence ? "clean" : "notjudged";
 
         out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             << "<title>leakscope: " << verdict << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
         out << "<header class=\"top\"><div class=\"wrap\"><div class=\"brand\">leakscope<small>" << kToolVersion
-            << "</small></div><span class=\"verdict " << (report.leak ? "leak" : "clean") << "\">" << verdict
+            << "</small></div><span class=\"verdict " << verdict_class << "\">" << verdict
             << "</span><span class=\"headline\">" << plural(double(report.findings.size()), "finding") << " in "
             << plural(double(report.processes.size()), "process") << ", " << plural(snapshots, "snapshot")
             << "</span></div></header>\n<main class=\"wrap\">\n";
         writeSummary(report, by_type, out);
-        if (report.findings.empty())
+        if (!report.not_judged.empty()) {
+            out << "<section><h2>Not judged</h2><ul class=\"notjudged-list\">\n";
+            for (const auto& n : report.not_judged)
+                out << "<li>growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << html::escape(n.reason) << "</li>\n";
+            out << "</ul></section>\n";
+        }
+        if (report.findings.empty() && report.evidence)
             out << "<section><p class=\"empty\">No findings: nothing grew across cycles and nothing leaked at exit.</p></section>\n";
         for (const auto& section : kSections) {
             auto it = by_type.find(section.type);

@@ -26,7 +26,7 @@ std::unique_ptr<ReportFormatter> makeJsonFormatter() { return std::make_unique<J
 nlohmann::json findingToJson(const Finding& f) {
     nlohmann::json stack = nlohmann::json::array();
     for (const auto& frame : f.stack) stack.push_back(frameToJson(frame));
-    nlohmann::json out = {{"type", f.type}, {"resource", f.resource}, {"pid", f.pid}, {"stack", stack}, {"stack_key", f.stack_key},
+    nlohmann::json out = {{"type", f.type}, {"resource", f.resource}, {"pid", f.pid}, {"start_ns", f.start_ns}, {"stack", stack}, {"stack_key", f.stack_key},
                            {"sites", f.sites}};
     if (f.type == kGrowth) {
         out["label"] = f.label;
@@ -36,6 +36,9 @@ nlohmann::json findingToJson(const Finding& f) {
         out["cycles_observed"] = f.cycles_observed;
         out["warmup"] = f.warmup;
         out["onset_snapshot"] = f.onset_cycle;
+        out["new_highs"] = f.new_highs;
+        out["p_value"] = f.p_value;
+        out["capacity_doubling"] = f.capacity_doubling;
         out["series"] = {{"count", f.series_count}, {"bytes", f.series_bytes}};
         if (f.resource == "handle") {
             out["handle_kind"] = f.handle_kind;
@@ -68,7 +71,7 @@ nlohmann::json findingToJson(const Finding& f) {
 nlohmann::json reportToJson(const Report& report) {
     nlohmann::json processes = nlohmann::json::array();
     for (const auto& p : report.processes)
-        processes.push_back({{"pid", p.pid}, {"executable", p.executable}, {"snapshots", p.snapshots}, {"labels", p.labels}});
+        processes.push_back({{"pid", p.pid}, {"start_ns", p.start_ns}, {"executable", p.executable}, {"snapshots", p.snapshots}, {"labels", p.labels}});
     nlohmann::json findings = nlohmann::json::array();
     nlohmann::json summary = {{"growth", 0}, {"leaked_handles", 0}, {"bad_closes", 0}, {"double_closes", 0},
                               {"bad_frees", 0}, {"failed_allocations", 0}, {"injected_failures", 0}, {"exit_leaks", 0},
@@ -79,10 +82,14 @@ nlohmann::json reportToJson(const Report& report) {
         summary[counter] = summary.value(counter, 0) + 1;
         if (f.type == kExitLeak) summary["exit_leak_bytes"] = summary["exit_leak_bytes"].get<uint64_t>() + f.bytes;
     }
+    nlohmann::json not_judged = nlohmann::json::array();
+    for (const auto& n : report.not_judged)
+        not_judged.push_back({{"pid", n.pid}, {"start_ns", n.start_ns}, {"label", n.label}, {"reason", n.reason}});
     return {{"schema_version", kReportSchemaVersion},
             {"tool", {{"name", "leakscope"}, {"version", kToolVersion}}},
-            {"verdict", report.leak ? "leak" : "clean"},
+            {"verdict", verdictName(report)},
             {"processes", processes},
+            {"not_judged", not_judged},
             {"findings", findings},
             {"summary", summary},
             {"notes", report.notes}};

@@ -1,7 +1,12 @@
-// Human-readable report for terminals: one block per finding, frames in aligned columns, colour only
-// when the caller says stdout is a TTY.
+// Human-readable report for terminals: the verdict line and processes, then each finding that fails
+// the gate (with the rule that made it fail) or that otherwise matters in full, the informational
+// findings (exit leaks, fds open at exit) as counts and the five largest unless --all, and at the end a
+// summary block — the verdict again, counts by type, growth per cycle, what was not judged, where the
+// snapshots are and how to get the HTML report — so the last screen of a CI log says what to do.
 #include <algorithm>
 #include <iomanip>
+#include <map>
+#include <sstream>
 
 #include "formats/Formatters.h"
 
@@ -9,6 +14,28 @@ namespace leakscope::analyzer {
 namespace {
 
 constexpr size_t kFramesShown = 12;
+constexpr size_t kLargestShown = 5;
+
+// Findings a default gate does not fail and that come in numbers (valgrind's "still reachable",
+// --track-fds): summarised unless they gate or --all asks for them.
+bool summarised(const Finding& f, const FormatContext& context) {
+    return !context.all && !f.gating && (f.type == kExitLeak || f.type == kLeakedHandle);
+}
+
+std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+std::string shellQuoted(const std::string& word) {
+    if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+:=,") ==
+                             std::string::npos)
+        return word;
+    std::string out = "'";
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
 
 class TextFormatter : public ReportFormatter {
 public:
@@ -18,9 +45,8 @@ public:
         };
         int snapshots = 0;
         for (const auto& p : report.processes) snapshots += p.snapshots;
-        out << "leakscope: " << (report.leak ? paint("1;31", "LEAK") : paint("1;32", "clean")) << " — "
-            << report.findings.size() << " finding(s) in " << report.processes.size() << " process(es), " << snapshots
-            << " snapshot(s)";
+        out << "leakscope: " << verdict(report, paint) << " — " << report.findings.size() << " finding(s) in "
+            << report.processes.size() << " process(es), " << snapshots << " snapshot(s)";
         if (report.suppressed) out << ", " << report.suppressed << " suppressed";
         if (report.baselined) out << ", " << report.baselined << " baselined";
         out << "\n";
@@ -30,18 +56,107 @@ public:
             for (const auto& [label, count] : p.labels) out << (first ? "" : ", ") << label << " x" << count, first = false;
             out << ")\n";
         }
+        for (const auto& n : report.not_judged)
+            out << "  growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << n.reason << "\n";
         for (const auto& note : report.notes) out << "  note: " << note << "\n";
         for (const auto& f : report.findings) {
+            if (summarised(f, context)) continue;
             out << "\n" << paint(f.gating ? "1;31" : "1;33", "[" + f.type + "]") << " " << findingTitle(f);
             if (f.type == kGrowth) out << "  (grew on " << f.cycles_grown << " of " << f.cycles_observed << " cycles)";
             out << "  pid " << f.pid << "\n";
+            out << "    " << (f.gating ? paint("1;31", "FAILS the gate: " + f.gate_rule) : paint("2", "informational: does not fail the gate"))
+                << "\n";
             for (const auto& part : f.components)  // a finding grouped by cause: one line per part
                 out << "      - " << findingTitle(part) << "  " << frameLocation(part.stack.empty() ? SymbolizedFrame{} : part.stack[0]) << "\n";
             writeStack(f.stack, out, paint);
         }
+        writeInformational(report, out, context);
+        writeSummary(report, out, context, paint);
     }
 
 private:
+    template <typename Paint>
+    static std::string verdict(const Report& report, Paint& paint) {
+        if (report.leak) return paint("1;31", "LEAK");
+        if (!report.evidence) return paint("1;33", "not judged");  // nothing judged: never "clean"
+        return report.not_judged.empty() ? paint("1;32", "clean") : paint("1;33", "clean where judged");
+    }
+
+    static void writeInformational(const Report& report, std::ostream& out, const FormatContext& context) {
+        for (const char* type : {kExitLeak, kLeakedHandle}) {
+            std::vector<const Finding*> group;
+            uint64_t bytes = 0, blocks = 0;
+            for (const auto& f : report.findings)
+                if (f.type == type && summarised(f, context)) group.push_back(&f), bytes += f.bytes, blocks += f.count;
+            if (group.empty()) continue;
+            if (type == std::string(kExitLeak)) {
+                std::stable_sort(group.begin(), group.end(), [](const Finding* a, const Finding* b) { return a->bytes > b->bytes; });
+                out << "\n[exit_leak] " << group.size() << " allocation site(s) still hold " << bytes << " B in " << blocks
+                    << " block(s) at exit (informational; --fail-on exit_leak or --max-exit-bytes N gate them)\n";
+            } else {
+                out << "\n[leaked_handle] " << group.size()
+                    << " fd(s) open at exit (informational; --fail-on leaked_handle gates them)\n";
+            }
+            for (size_t i = 0; i < group.size() && i < kLargestShown; ++i) {
+                const Finding& f = *group[i];
+                const SymbolizedFrame* frame = f.stack.empty() ? nullptr : &f.stack[0];
+                out << "    " << findingTitle(f);
+                if (frame && !frame->file.empty()) out << "  " << frameLocation(*frame);
+                out << "\n";
+            }
+            if (group.size() > kLargestShown)
+                out << "    ... " << group.size() - kLargestShown << " more (--all lists every one with its stack)\n";
+        }
+    }
+
+    template <typename Paint>
+    static void writeSummary(const Report& report, std::ostream& out, const FormatContext& context, Paint& paint) {
+        out << "\n" << paint("1", "── summary ──") << "\n";
+        int failing = 0;
+        std::map<std::string, std::pair<int, int>> by_type;  // type -> (findings, failing)
+        double bytes_per_cycle = 0, handles_per_cycle = 0;
+        for (const auto& f : report.findings) {
+            auto& counts = by_type[f.type];
+            ++counts.first;
+            if (f.gating) ++counts.second, ++failing;
+            if (f.type == kGrowth && f.resource == "memory") bytes_per_cycle += f.bytes_per_cycle;
+            if (f.type == kGrowth && f.resource != "memory") handles_per_cycle += f.count_per_cycle;
+        }
+        out << "verdict:     " << verdict(report, paint);
+        if (report.leak) out << " (" << failing << " finding(s) fail the gate)";
+        out << "\n";
+        out << "findings:    ";
+        if (by_type.empty()) out << "none";
+        bool first = true;
+        for (const auto& [type, counts] : by_type) {
+            out << (first ? "" : ", ") << type << " " << counts.first;
+            if (counts.second) out << " (" << counts.second << " failing)";
+            first = false;
+        }
+        if (report.suppressed) out << "; " << report.suppressed << " suppressed";
+        if (report.baselined) out << "; " << report.baselined << " baselined";
+        out << "\n";
+        out << "growth:      " << number(bytes_per_cycle) << " B/cycle of memory, " << number(handles_per_cycle)
+            << " handle(s)/cycle\n";
+        if (report.not_judged.empty()) {
+            out << "not judged:  nothing (every series and process was judged)\n";
+        } else {
+            out << "not judged:  " << report.not_judged.size() << "\n";
+            for (const auto& item : report.not_judged) {
+                out << "  - ";
+                if (item.pid) out << "pid " << item.pid << " ";
+                if (!item.label.empty()) out << "'" << item.label << "' ";
+                out << item.reason << "\n";
+            }
+        }
+        if (!context.inputs.empty()) {
+            std::string inputs;
+            for (const auto& input : context.inputs) inputs += " " + shellQuoted(input);
+            out << "snapshots:   " << inputs.substr(1) << "\n";
+            out << "HTML report: leakscope report" << inputs << " --format html --output leakscope.html\n";
+        }
+    }
+
     template <typename Paint>
     static void writeStack(const SymbolizedStack& stack, std::ostream& out, Paint& paint) {
         size_t shown = std::min(stack.size(), kFramesShown);

@@ -1,4 +1,4 @@
-#include "HandleDescriptions.h"
+#include "handles/HandleDescriptions.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

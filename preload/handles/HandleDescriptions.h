@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "HandleTable.h"
+#include "tables/HandleTable.h"
 
 namespace leakscope::preload::handles {
 

@@ -2,11 +2,11 @@
 // /proc/self/fd reconciliation and the Handles section of every snapshot, the counters, and fork.
 #include <atomic>
 
-#include "../TrackerCore.h"
-#include "HandleDescriptions.h"
-#include "HandleTable.h"
-#include "HookSupport.h"
-#include "ProcFdScanner.h"
+#include "tracker/TrackerCore.h"
+#include "handles/HandleDescriptions.h"
+#include "tables/HandleTable.h"
+#include "hooks/HookSupport.h"
+#include "handles/ProcFdScanner.h"
 
 namespace leakscope::preload {
 namespace handles {

@@ -1,4 +1,4 @@
-#include "ProcFdScanner.h"
+#include "handles/ProcFdScanner.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>

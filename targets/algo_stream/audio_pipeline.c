@@ -118,6 +118,8 @@ esp_err_t audio_pipeline_wait_for_stop(audio_pipeline_handle_t pipeline) {
     esp_err_t result = ESP_OK;
     for (int i = 0; i < pipeline->linked_num; ++i)
         if (audio_element_wait_for_stop(pipeline->linked[i], PIPELINE_STOP_TIMEOUT_MS) != ESP_OK) result = ESP_FAIL;
+    /* Every element stopped (and closed): the pipeline may be run again, as upstream's back to INIT. */
+    if (result == ESP_OK) pipeline->running = false;
     return result;
 }
 

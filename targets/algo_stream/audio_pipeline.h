@@ -3,7 +3,9 @@
  * register names the elements, link puts a ring buffer between each consecutive pair, run starts their
  * tasks and resumes them. pause pauses every element (which closes it), then empties every ring buffer
  * of the chain so that the resumed elements start on clean, aligned input; resume opens and restarts
- * them. stop/wait_for_stop/terminate/deinit take it down. */
+ * them. stop closes every element; once wait_for_stop has seen them all stopped the pipeline is back in
+ * its initial state (as upstream's wait-stop changes it to AEL_STATE_INIT), so reset_ringbuffer then run
+ * starts it again, opening every element anew. terminate/deinit take it down. */
 #ifndef ALGO_STREAM_AUDIO_PIPELINE_H
 #define ALGO_STREAM_AUDIO_PIPELINE_H
 
@@ -36,6 +38,7 @@ esp_err_t audio_pipeline_run(audio_pipeline_handle_t pipeline);
 esp_err_t audio_pipeline_pause(audio_pipeline_handle_t pipeline);
 esp_err_t audio_pipeline_resume(audio_pipeline_handle_t pipeline);
 esp_err_t audio_pipeline_stop(audio_pipeline_handle_t pipeline);
+/* Waits for every linked element to report stopped; then run may start the pipeline again. */
 esp_err_t audio_pipeline_wait_for_stop(audio_pipeline_handle_t pipeline);
 esp_err_t audio_pipeline_terminate(audio_pipeline_handle_t pipeline);
 /* Empties every ring buffer the pipeline created and clears their done/abort marks. */

@@ -31,7 +31,7 @@ bool cli_options_parse(int argc, char **argv, cli_options_t *options, char *erro
         }
         bool takes_value = strcmp(flag, "--cycles") == 0 || strcmp(flag, "--variant") == 0 ||
                            strcmp(flag, "--out") == 0 || strcmp(flag, "--input-type") == 0 ||
-                           strcmp(flag, "--chunks-per-cycle") == 0;
+                           strcmp(flag, "--chunks-per-cycle") == 0 || strcmp(flag, "--lifecycle") == 0;
         if (!takes_value) {
             snprintf(error, error_size, "unknown argument '%s'", flag);
             return false;
@@ -54,6 +54,12 @@ bool cli_options_parse(int argc, char **argv, cli_options_t *options, char *erro
             }
             options->fixed = strcmp(value, "fixed") == 0;
             variant_given = true;
+        } else if (strcmp(flag, "--lifecycle") == 0) {
+            if (strcmp(value, "pause") != 0 && strcmp(value, "stop") != 0) {
+                snprintf(error, error_size, "--lifecycle '%s' is not pause or stop", value);
+                return false;
+            }
+            options->lifecycle = strcmp(value, "stop") == 0 ? ALGO_LIFECYCLE_STOP : ALGO_LIFECYCLE_PAUSE;
         } else if (strcmp(flag, "--out") == 0) {
             if (!*value) {
                 snprintf(error, error_size, "--out needs a file name");

@@ -10,11 +10,19 @@ extern "C" {
 #endif
 
 #define ALGO_PIPELINE_USAGE \
-    "usage: algo_pipeline --cycles N --variant buggy|fixed [--out FILE] [--input-type 1|2] [--chunks-per-cycle N]"
+    "usage: algo_pipeline --cycles N --variant buggy|fixed [--lifecycle pause|stop] [--out FILE] [--input-type 1|2] " \
+    "[--chunks-per-cycle N]"
+
+/* What one cycle does to the running pipeline; both close and reopen the algorithm element. */
+typedef enum {
+    ALGO_LIFECYCLE_PAUSE, /* audio_pipeline_pause, then audio_pipeline_resume */
+    ALGO_LIFECYCLE_STOP,  /* audio_pipeline_stop, wait_for_stop, reset_ringbuffer, then audio_pipeline_run */
+} algo_lifecycle_t;
 
 typedef struct {
     long cycles;
     bool fixed;              /* --variant fixed */
+    algo_lifecycle_t lifecycle; /* --lifecycle, default pause */
     const char *out_path;    /* NULL: null sink */
     int input_type;          /* 1 or 2 */
     long chunks_per_cycle;   /* processed chunks that flow between two pauses */

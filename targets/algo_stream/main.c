@@ -1,10 +1,12 @@
-/* algo_pipeline: the ESP-ADF algorithm stream pipeline on Linux, run through N pause/resume cycles.
+/* algo_pipeline: the ESP-ADF algorithm stream pipeline on Linux, run through N pause/resume (or
+ * stop/run) cycles.
  *
  *   mic_source --(ring buffer)--> algorithm (AFE: NLMS echo canceller) --(ring buffer)--> sink
  *
  * Each cycle lets a fixed amount of processed audio reach the sink, then pauses the pipeline (every
- * element closes) and resumes it (every element opens again), and takes a leakscope snapshot right after
- * the resume while audio flows again. With --variant buggy each cycle leaks one AFE instance, exactly as
+ * element closes) and resumes it (every element opens again), or with --lifecycle stop stops it, waits
+ * for the stop, empties the ring buffers and runs it again (the same close and open), and takes a
+ * leakscope snapshot right after the restart while audio flows again. With --variant buggy each cycle leaks one AFE instance, exactly as
  * the original algorithm_stream did; --variant fixed leaks nothing. At the end it prints the echo
  * canceller's ERLE on stderr. */
 #include <errno.h>
@@ -96,6 +98,20 @@ static int drain_events(algo_app_t *app) {
     return result;
 }
 
+/* Closes and reopens every element the way the chosen lifecycle does. */
+static int restart(audio_pipeline_handle_t pipeline, algo_lifecycle_t lifecycle) {
+    if (lifecycle == ALGO_LIFECYCLE_PAUSE) {
+        if (audio_pipeline_pause(pipeline) != ESP_OK) return fail("pause failed");
+        if (audio_pipeline_resume(pipeline) != ESP_OK) return fail("resume failed");
+        return 0;
+    }
+    if (audio_pipeline_stop(pipeline) != ESP_OK) return fail("stop failed");
+    if (audio_pipeline_wait_for_stop(pipeline) != ESP_OK) return fail("wait for stop failed");
+    audio_pipeline_reset_ringbuffer(pipeline);
+    if (audio_pipeline_run(pipeline) != ESP_OK) return fail("run after stop failed");
+    return 0;
+}
+
 static int run_cycles(algo_app_t *app, const cli_options_t *options) {
     const uint64_t bytes_per_cycle = (uint64_t)options->chunks_per_cycle * AFE_FEED_CHUNK_SAMPLES * sizeof(int16_t);
     if (audio_pipeline_run(app->pipeline) != ESP_OK) return fail("the pipeline did not start");
@@ -106,8 +122,7 @@ static int run_cycles(algo_app_t *app, const cli_options_t *options) {
             return -1;
         }
         if (drain_events(app) != 0) return -1;
-        if (audio_pipeline_pause(app->pipeline) != ESP_OK) return fail("pause failed");
-        if (audio_pipeline_resume(app->pipeline) != ESP_OK) return fail("resume failed");
+        if (restart(app->pipeline, options->lifecycle) != 0) return -1;
         leakscope_snapshot("cycle");
     }
     return drain_events(app);
@@ -145,9 +160,10 @@ int main(int argc, char **argv) {
         audio_pipeline_stop(app.pipeline); /* the fetch task's counters are final once the element closed */
         algo_stream_stats_t stats;
         algo_stream_get_stats(app.algo, &stats);
-        fprintf(stderr, "algo_pipeline: %ld cycles (%s, input type %d), %llu frames processed, "
+        fprintf(stderr, "algo_pipeline: %ld cycles (%s, input type %d, %s), %llu frames processed, "
                 "ERLE %.1f dB over far-end single talk\n",
                 options.cycles, options.fixed ? "fixed" : "buggy", options.input_type,
+                options.lifecycle == ALGO_LIFECYCLE_STOP ? "stop/run" : "pause/resume",
                 (unsigned long long)stats.frames_out, algo_stream_erle_db(&stats));
     }
     teardown(&app);

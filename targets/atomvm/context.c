@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "globalcontext.h"
-#include "monitor.h"
+#include "process_model.h"
 #include "scheduler.h"
 
 __attribute__((noinline)) Context *context_new(GlobalContext *global, ProcessBody body, size_t heap_words)
@@ -22,6 +22,7 @@ __attribute__((noinline)) Context *context_new(GlobalContext *global, ProcessBod
     ctx->body = body;
     ctx->exit_reason = EXIT_REASON_NORMAL;
     mailbox_init(&ctx->mailbox);
+    mailbox_init(&ctx->signals);
     list_init(&ctx->monitors_head);
     list_init(&ctx->scheduler_head);
     globalcontext_register_process(global, ctx);
@@ -30,45 +31,15 @@ __attribute__((noinline)) Context *context_new(GlobalContext *global, ProcessBod
     return ctx;
 }
 
-/* The peer's own record about the dying process: its link record, or the record of the monitor the dying
- * process was part of (on either side). Releasing it is what the buggy runtime never did. */
-static void release_peer_record(Context *peer, const struct Monitor *own_record, int32_t dying_pid)
-{
-    if (monitor_is_link(own_record)) {
-        context_unlink(peer, dying_pid);
-    } else {
-        context_demonitor(peer, own_record->ref_ticks);
-    }
-}
-
 __attribute__((noinline)) void context_destroy(Context *ctx)
 {
     GlobalContext *global = ctx->global;
     /* Out of the table first: from now on the peers see this pid as dead, as in AtomVM. */
     globalcontext_unregister_process(global, ctx);
     list_remove(&ctx->scheduler_head);
-
-    struct ListHead *item;
-    LIST_FOR_EACH (item, &ctx->monitors_head) {
-        struct Monitor *monitor = GET_LIST_ENTRY(item, struct Monitor, monitor_list_head);
-        Context *peer = globalcontext_get_process(global, monitor->monitor_pid);
-        if (peer == NULL) {
-            continue;
-        }
-        if (monitor_is_link(monitor)) {
-            context_exit_signal(peer, ctx->process_id, ctx->exit_reason);
-            global->counters.exit_signals++;
-        } else if (!monitor->is_monitoring) {
-            Message down = { .kind = MESSAGE_DOWN, .from_pid = ctx->process_id, .ref_ticks = monitor->ref_ticks,
-                             .reason = ctx->exit_reason };
-            context_send(peer, &down);
-            global->counters.down_messages++;
-        }
-        /* A record with is_monitoring set means ctx watched the peer: the peer is told nothing. */
-        if (global->variant == RUNTIME_VARIANT_FIXED) {
-            release_peer_record(peer, monitor, ctx->process_id);
-        }
-    }
+    /* Signals that arrived since the last step still count: a monitor set on ctx gets its DOWN. */
+    context_process_signals(ctx);
+    global->model->handle_terminate(ctx);
     global->counters.terminated++;
     context_release(ctx);
 }
@@ -77,6 +48,7 @@ void context_release(Context *ctx)
 {
     context_free_monitors(ctx);
     mailbox_destroy(&ctx->mailbox);
+    mailbox_destroy(&ctx->signals);
     free(ctx->heap);
     free(ctx);
 }
@@ -85,6 +57,24 @@ __attribute__((noinline)) void context_send(Context *ctx, const Message *message
 {
     if (mailbox_send(&ctx->mailbox, message) == 0) {
         scheduler_wake(ctx);
+    }
+}
+
+void context_send_signal(Context *ctx, const Message *signal)
+{
+    if (mailbox_send(&ctx->signals, signal) == 0) {
+        scheduler_wake(ctx);
+    } else {
+        /* The record could not be handed over: it would otherwise be lost. */
+        monitor_free(signal->monitor);
+    }
+}
+
+void context_process_signals(Context *ctx)
+{
+    Message signal;
+    while (mailbox_take(&ctx->signals, &signal) == 0) {
+        ctx->global->model->process_signal(ctx, &signal);
     }
 }
 

@@ -1,5 +1,5 @@
-/* A Context is one Erlang process: its x registers and heap, its mailbox, its link/monitor records, its
- * trap_exit flag and exit reason, and the body the cooperative scheduler runs. */
+/* A Context is one Erlang process: its x registers and heap, its mailbox and signal queue, its link/monitor
+ * records, its trap_exit flag and exit reason, and the body the cooperative scheduler runs. */
 #ifndef ATOMVM_PORT_CONTEXT_H
 #define ATOMVM_PORT_CONTEXT_H
 
@@ -9,12 +9,11 @@
 
 #include "list.h"
 #include "mailbox.h"
+#include "monitor.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef int64_t term;
 
 struct GlobalContext;
 struct Context;
@@ -41,6 +40,7 @@ typedef struct Context {
     size_t heap_words;
 
     Mailbox mailbox;
+    Mailbox signals;               /* v0.6.6 model: requests only this process carries out */
     struct ListHead monitors_head; /* struct Monitor records: links and monitors */
 
     bool trap_exit;
@@ -55,17 +55,23 @@ typedef struct Context {
  * NULL when memory is exhausted. */
 Context *context_new(struct GlobalContext *global, ProcessBody body, size_t heap_words);
 
-/* Terminates ctx with ctx->exit_reason: unregisters it, walks its records (exit signal per link, DOWN per
- * monitor of it, to every peer still alive), then frees it. What happens to the peers' own records about
- * ctx is the bug of this port; see the variant in global->variant. */
+/* Terminates ctx with ctx->exit_reason: unregisters it, carries out the signals still queued for it, lets
+ * the runtime's process model walk its records (exit signal per link, DOWN per monitor of it), then frees
+ * it. What happens to the peers' own records about ctx is the bug of this port. */
 void context_destroy(Context *ctx);
 
-/* Frees ctx's memory and records without signalling anyone: runtime shutdown. ctx must already be out of
- * the process table and the scheduler's lists. */
+/* Frees ctx's memory, records, messages and signals without telling anyone: runtime shutdown, or a spawn
+ * that could not be completed. ctx must already be out of the process table and the scheduler's lists. */
 void context_release(Context *ctx);
 
 /* Queues a copy of `message` in ctx's mailbox and wakes ctx if it waits in receive. */
 void context_send(Context *ctx, const Message *message);
+
+/* Queues a copy of `signal` in ctx's signal queue and wakes ctx; it is carried out before ctx's next step. */
+void context_send_signal(Context *ctx, const Message *signal);
+
+/* Carries out every signal queued for ctx (through the runtime's process model). */
+void context_process_signals(Context *ctx);
 
 /* Delivers an exit signal from `from_pid` with `reason` to ctx: a trapping process gets an
  * {'EXIT', From, Reason} message, a non-trapping one dies unless the reason is normal. */

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "process_model.h"
+
 __attribute__((noinline)) GlobalContext *globalcontext_new(RuntimeVariant variant)
 {
     GlobalContext *global = calloc(1, sizeof(GlobalContext));
@@ -12,6 +14,7 @@ __attribute__((noinline)) GlobalContext *globalcontext_new(RuntimeVariant varian
     list_init(&global->ready_processes);
     list_init(&global->waiting_processes);
     global->variant = variant;
+    global->model = variant == RUNTIME_VARIANT_BUGGY ? &process_model_v065 : &process_model_v066;
     return global;
 }
 

@@ -1,5 +1,5 @@
 /* The GlobalContext: the process table, the pid and reference counters, the scheduler's queues, and which
- * termination path (buggy or fixed) the runtime runs. */
+ * generation of the process BIFs (buggy v0.6.5 or fixed v0.6.6, process_model.h) the runtime runs. */
 #ifndef ATOMVM_PORT_GLOBALCONTEXT_H
 #define ATOMVM_PORT_GLOBALCONTEXT_H
 
@@ -13,19 +13,18 @@ extern "C" {
 #endif
 
 typedef enum RuntimeVariant {
-    /* Termination frees only the dying process's own records: the peers keep theirs (the original bug). */
-    RUNTIME_VARIANT_BUGGY,
-    /* Termination also removes the peer's link record and releases the watcher's monitor record with
-     * the DOWN it sends (the fix). */
-    RUNTIME_VARIANT_FIXED
+    RUNTIME_VARIANT_BUGGY, /* process_model_v065: before PR 1555 */
+    RUNTIME_VARIANT_FIXED  /* process_model_v066: PR 1555 */
 } RuntimeVariant;
 
 typedef struct RuntimeCounters {
     uint64_t spawned;
     uint64_t terminated;
-    uint64_t exit_signals; /* exit signals sent to live linked peers */
+    uint64_t exit_signals; /* exit signals sent to live linked peers by dying processes */
     uint64_t down_messages;
 } RuntimeCounters;
+
+struct ProcessModel;
 
 typedef struct GlobalContext {
     struct ListHead processes_table;   /* every live Context, by processes_table_head */
@@ -34,6 +33,7 @@ typedef struct GlobalContext {
     int32_t last_process_id;
     uint64_t ref_ticks; /* last monitor reference handed out */
     RuntimeVariant variant;
+    const struct ProcessModel *model;
     RuntimeCounters counters;
 } GlobalContext;
 

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "monitor.h"
+
 void mailbox_init(Mailbox *mailbox)
 {
     mailbox->first = NULL;
@@ -49,6 +51,7 @@ void mailbox_destroy(Mailbox *mailbox)
     Message *message = mailbox->first;
     while (message != NULL) {
         Message *next = message->next;
+        monitor_free(message->monitor);
         free(message);
         message = next;
     }

@@ -1,10 +1,16 @@
-/* Link and monitor records: the entries of a context's `monitors_head` list.
+/* Link and monitor records: the entries of a context's `monitors_head` list, and the two generations of
+ * code that create and remove them.
  *
- * As in AtomVM, a link is a record on each of the two linked processes with ref_ticks == 0, and a monitor
- * is a record on each side carrying the monitor reference (a fresh tick of the global counter, never 0):
- * the monitored side uses its record to send DOWN when it dies, the monitoring side uses its own to
- * demonitor. The size of struct Monitor is part of the contract with the integration tests: the buggy
- * variant leaves exactly one of these per link and per monitor on the surviving process. */
+ * The record is AtomVM's `struct Monitor` (src/libAtomVM/context.h), 32 bytes on 64-bit: a list node,
+ * the monitor reference (`ref_ticks`, 0 for a link) and `monitor_obj`, a term naming the other process.
+ * Its size is part of the contract with the integration tests: the buggy variant leaves exactly one of
+ * these per dead peer on the surviving process.
+ *
+ * What `monitor_obj` means differs between the two generations:
+ * - v0.6.5 and before (the buggy variant, process_model_v065.c): always a pid. A link is a record on each
+ *   side; a monitor is ONE record, on the monitored process, naming the watcher.
+ * - v0.6.6, PR 1555 (the fixed variant, process_model_v066.c): a pid for a link; for a monitor the pid
+ *   shifted by 4 and tagged MONITORING (the watcher's record) or MONITORED (the target's record). */
 #ifndef ATOMVM_PORT_MONITOR_H
 #define ATOMVM_PORT_MONITOR_H
 
@@ -17,46 +23,37 @@
 extern "C" {
 #endif
 
+typedef int64_t term;
+
 struct Context;
 
 struct Monitor {
     struct ListHead monitor_list_head; /* node in the owner's monitors_head */
-    int32_t monitor_pid;               /* the other process */
-    bool is_monitoring;                /* monitor records only: true on the watcher's side */
     uint64_t ref_ticks;                /* monitor reference; 0 for a link */
+    term monitor_obj;                  /* see above */
 };
 
-/* A link record pointing at `link_pid`. NULL when memory is exhausted. */
-struct Monitor *monitor_link_new(int32_t link_pid);
-
-/* A monitor record pointing at `monitor_pid` with reference `ref_ticks` (> 0). NULL when memory is
- * exhausted. */
-struct Monitor *monitor_new(int32_t monitor_pid, uint64_t ref_ticks, bool is_monitoring);
-
-/* Frees a record (NULL is ignored), taking it off whatever list holds it. */
-void monitor_destroy(struct Monitor *monitor);
+#define CONTEXT_MONITOR_MONITORING_PID_TAG 0x1
+#define CONTEXT_MONITOR_MONITORED_PID_TAG 0x3
 
 static inline bool monitor_is_link(const struct Monitor *monitor)
 {
     return monitor->ref_ticks == 0;
 }
 
-/* Takes ownership of `monitor` and adds it to ctx's record list. */
-void context_add_monitor(struct Context *ctx, struct Monitor *monitor);
-
-/* Removes and frees ctx's link record to `link_pid`; false when there is none. */
-bool context_unlink(struct Context *ctx, int32_t link_pid);
-
-/* Removes and frees ctx's monitor record with reference `ref_ticks`; false when there is none. */
-bool context_demonitor(struct Context *ctx, uint64_t ref_ticks);
-
-/* The record of ctx that points at `pid` and has reference `ref_ticks` (0: the link), or NULL. */
-struct Monitor *context_find_monitor(struct Context *ctx, int32_t pid, uint64_t ref_ticks);
+/* Removes and frees ctx's link record to `link_pid`, if any. Both generations have it; before the fix
+ * another process's termination called it on ctx, after the fix only ctx itself does. */
+void context_unlink(struct Context *ctx, int32_t link_pid);
 
 /* Frees every record on ctx's list without telling anyone (the last step of termination, and shutdown). */
 void context_free_monitors(struct Context *ctx);
 
-/* Number of records currently allocated in the process (all contexts): what tests compare across runs. */
+/* Takes a record off whatever list holds it and frees it (NULL is ignored). */
+void monitor_free(struct Monitor *monitor);
+
+/* Counts every record allocated and not yet freed, in all contexts: what the tests compare. Whoever
+ * mallocs a record calls monitor_count_allocated; monitor_free counts the free. */
+void monitor_count_allocated(void);
 uint64_t monitor_live_records(void);
 
 #ifdef __cplusplus

@@ -36,13 +36,14 @@ __attribute__((noinline)) uint64_t scheduler_run(GlobalContext *global, uint64_t
             context_destroy(ctx);
             continue;
         }
+        context_process_signals(ctx);
         switch (ctx->body(ctx)) {
             case PROCESS_CONTINUE:
                 scheduler_make_ready(ctx);
                 break;
             case PROCESS_WAIT:
                 /* A message may have arrived during the step (e.g. sent to itself): stay ready then. */
-                if (ctx->mailbox.length > 0) {
+                if (ctx->mailbox.length > 0 || ctx->signals.length > 0) {
                     scheduler_make_ready(ctx);
                 } else {
                     make_waiting(ctx);

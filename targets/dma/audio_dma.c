@@ -42,9 +42,19 @@ void audio_dma_init(audio_dma_t *dma, dma_buffer_heap_t buffer_heap)
 __attribute__((noinline, noclone)) uint8_t *dma_buffer_realloc(audio_dma_t *dma, size_t index, size_t length)
 {
     if (dma->buffer_heap == DMA_BUFFER_HEAP_PORT) {
-        return port_realloc(dma->buffer[index], length);
+        return port_realloc(dma->buffer[index], length, true);
     }
     return m_realloc(dma->buffer[index], dma->buffer_length[index], length);
+}
+
+/* Whether the DMA may read buffer `index`: a port block in SRAM, or any VM block when the VM heap is in
+ * SRAM. */
+static bool dma_buffer_is_dma_capable(const audio_dma_t *dma, size_t index)
+{
+    if (dma->buffer_heap == DMA_BUFFER_HEAP_PORT) {
+        return port_buffer_is_dma_capable(dma->buffer[index]);
+    }
+    return memory_region_is_dma_capable(vm_heap_region());
 }
 
 static void dma_buffer_free(audio_dma_t *dma, size_t index)
@@ -149,6 +159,11 @@ __attribute__((noinline)) audio_dma_result audio_dma_setup_playback(
         }
     }
 
+    /* The channels are about to be pointed at the buffers: the model's DMA reads only SRAM. */
+    if (!dma_buffer_is_dma_capable(dma, 0) || (!single_buffer && !dma_buffer_is_dma_capable(dma, 1))) {
+        return AUDIO_DMA_NOT_DMA_CAPABLE;
+    }
+
     dma->signed_to_unsigned = !output_signed && samples_signed;
     dma->unsigned_to_signed = output_signed && !samples_signed;
 
@@ -235,6 +250,8 @@ const char *audio_dma_result_message(audio_dma_result result)
             return "Unable to allocate buffers for signed conversion";
         case AUDIO_DMA_SOURCE_ERROR:
             return "Audio source error";
+        case AUDIO_DMA_NOT_DMA_CAPABLE:
+            return "DMA buffer not in DMA-capable memory (SRAM)";
     }
     return "Unknown audio DMA error";
 }

@@ -22,7 +22,10 @@ typedef enum audio_dma_result {
     AUDIO_DMA_OK,
     AUDIO_DMA_DMA_BUSY,     /* "No DMA channel found" */
     AUDIO_DMA_MEMORY_ERROR, /* "Unable to allocate buffers for signed conversion" */
-    AUDIO_DMA_SOURCE_ERROR  /* "Audio source error" */
+    AUDIO_DMA_SOURCE_ERROR, /* "Audio source error" */
+    /* This port's own check, not upstream's: a buffer outside DMA-capable memory (SRAM), which is what
+     * m_realloc would hand out on an RP2350 whose VM heap is in PSRAM. */
+    AUDIO_DMA_NOT_DMA_CAPABLE
 } audio_dma_result;
 
 /* Where the conversion buffers come from. */
@@ -76,7 +79,8 @@ void audio_dma_init(audio_dma_t *dma, dma_buffer_heap_t buffer_heap);
 
 /* Prepares playback of `sample`: claims two DMA channels, (re)allocates the conversion buffers to the
  * length the conversion needs and loads the first block(s). On AUDIO_DMA_MEMORY_ERROR the buffers that
- * could not be allocated are NULL; audio_dma_stop/audio_dma_deinit clean up as after any setup. */
+ * could not be allocated are NULL; on AUDIO_DMA_NOT_DMA_CAPABLE they are allocated but outside SRAM;
+ * audio_dma_stop/audio_dma_deinit clean up as after any setup. */
 audio_dma_result audio_dma_setup_playback(audio_dma_t *dma, audiosample_t *sample, bool loop,
                                           bool single_channel_output, uint8_t audio_channel, bool output_signed,
                                           uint8_t output_resolution, uint32_t output_register_address,

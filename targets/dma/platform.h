@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "audio_dma.h"
+#include "memory_region.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,13 +16,15 @@ extern "C" {
 typedef enum Platform { PLATFORM_RP2040, PLATFORM_RP2350 } Platform;
 
 typedef enum DmaVariant {
-    DMA_VARIANT_BUGGY, /* the port heap on every board (the change made for the RP2350) */
-    DMA_VARIANT_FIXED  /* the VM heap on the RP2040, the port heap on the RP2350 (the upstream fix) */
+    DMA_VARIANT_BUGGY, /* the port heap, DMA-capable, on every board (PR 10240, made for the RP2350) */
+    DMA_VARIANT_FIXED  /* the VM heap on the RP2040, the port heap on the RP2350 (PR 10278, the fix) */
 } DmaVariant;
 
 typedef struct PlatformMemory {
-    size_t vm_heap_bytes;   /* the VM heap's budget */
-    size_t port_heap_bytes; /* the port heap's arena */
+    size_t vm_heap_bytes;        /* the VM heap's budget */
+    MemoryRegion vm_heap_region; /* where the VM heap lies */
+    size_t port_heap_bytes;      /* the port heap's SRAM arena */
+    size_t psram_port_bytes;     /* PSRAM for port blocks that need not be DMA-capable (0: no PSRAM) */
     size_t earlier_block_bytes; /* size of each allocation other firmware made in the port heap at boot */
     size_t earlier_blocks;      /* how many it made */
     size_t earlier_freed_every; /* every n-th of them was freed again, leaving holes of one block */

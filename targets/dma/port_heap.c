@@ -15,6 +15,12 @@ static size_t arena_size;
 static PortBlock blocks[PORT_HEAP_MAX_BLOCKS];
 static size_t block_count;
 
+/* PSRAM blocks: no placement to model, only the budget (offset unused). */
+static size_t psram_size;
+static size_t psram_used;
+static PortBlock psram_blocks[PORT_HEAP_MAX_BLOCKS];
+static size_t psram_block_count;
+
 static size_t round_up(size_t size)
 {
     return (size + PORT_HEAP_ALIGN - 1) / PORT_HEAP_ALIGN * PORT_HEAP_ALIGN;
@@ -43,10 +49,13 @@ static void remove_block(size_t index)
     block_count--;
 }
 
-void port_heap_init(size_t arena_bytes)
+void port_heap_init(size_t arena_bytes, size_t psram_bytes)
 {
     arena_size = arena_bytes;
     block_count = 0;
+    psram_size = psram_bytes;
+    psram_used = 0;
+    psram_block_count = 0;
 }
 
 void port_heap_deinit(void)
@@ -54,8 +63,44 @@ void port_heap_deinit(void)
     for (size_t i = 0; i < block_count; i++) {
         free(blocks[i].storage);
     }
+    for (size_t i = 0; i < psram_block_count; i++) {
+        free(psram_blocks[i].storage);
+    }
     block_count = 0;
     arena_size = 0;
+    psram_block_count = 0;
+    psram_used = 0;
+    psram_size = 0;
+}
+
+static size_t find_psram_block(const void *storage)
+{
+    for (size_t i = 0; i < psram_block_count; i++) {
+        if (psram_blocks[i].storage == storage) {
+            return i;
+        }
+    }
+    return psram_block_count;
+}
+
+/* A PSRAM block grown, shrunk or made (index == psram_block_count) within the budget. */
+static void *psram_realloc(size_t index, size_t size)
+{
+    bool is_new = index == psram_block_count;
+    size_t old_size = is_new ? 0 : psram_blocks[index].size;
+    if ((is_new && psram_block_count == PORT_HEAP_MAX_BLOCKS) || psram_used - old_size + size > psram_size) {
+        return NULL;
+    }
+    void *storage = realloc(is_new ? NULL : psram_blocks[index].storage, size);
+    if (storage == NULL) {
+        return NULL;
+    }
+    if (is_new) {
+        psram_block_count++;
+    }
+    psram_blocks[index] = (PortBlock) { .offset = 0, .size = size, .storage = storage };
+    psram_used = psram_used - old_size + size;
+    return storage;
 }
 
 /* First fit: the lowest gap that holds `size`. */
@@ -81,10 +126,22 @@ static void *port_alloc(size_t size)
     return NULL;
 }
 
-__attribute__((noinline)) void *port_realloc(void *ptr, size_t size)
+__attribute__((noinline)) void *port_realloc(void *ptr, size_t size, bool dma_capable)
 {
     if (ptr == NULL) {
-        return size == 0 ? NULL : port_alloc(round_up(size));
+        if (size == 0) {
+            return NULL;
+        }
+        return !dma_capable && psram_size > 0 ? psram_realloc(psram_block_count, round_up(size))
+                                              : port_alloc(round_up(size));
+    }
+    size_t psram_index = find_psram_block(ptr);
+    if (psram_index < psram_block_count) {
+        if (size == 0) {
+            port_free(ptr);
+            return NULL;
+        }
+        return psram_realloc(psram_index, round_up(size));
     }
     size_t index = find_block(ptr);
     if (index == block_count) {
@@ -108,7 +165,7 @@ __attribute__((noinline)) void *port_realloc(void *ptr, size_t size)
         return resized;
     }
     size_t old_size = block->size;
-    void *moved = port_alloc(size);
+    void *moved = port_alloc(size); /* stays in SRAM: a DMA-capable block remains one */
     if (moved == NULL) {
         return NULL;
     }
@@ -119,6 +176,13 @@ __attribute__((noinline)) void *port_realloc(void *ptr, size_t size)
 
 __attribute__((noinline)) void port_free(void *ptr)
 {
+    size_t psram_index = find_psram_block(ptr);
+    if (ptr != NULL && psram_index < psram_block_count) {
+        free(ptr);
+        psram_used -= psram_blocks[psram_index].size;
+        psram_blocks[psram_index] = psram_blocks[--psram_block_count];
+        return;
+    }
     size_t index = find_block(ptr);
     if (ptr == NULL || index == block_count) {
         return;
@@ -149,4 +213,14 @@ size_t port_heap_largest_free_block(void)
 size_t port_heap_block_count(void)
 {
     return block_count;
+}
+
+size_t port_heap_psram_used(void)
+{
+    return psram_used;
+}
+
+bool port_buffer_is_dma_capable(const void *ptr)
+{
+    return ptr != NULL && find_block(ptr) < block_count;
 }

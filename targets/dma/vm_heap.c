@@ -5,11 +5,13 @@
 /* One VM heap per process, as on the device. */
 static size_t vm_capacity;
 static size_t vm_used;
+static MemoryRegion vm_region;
 
-void vm_heap_init(size_t capacity_bytes)
+void vm_heap_init(size_t capacity_bytes, MemoryRegion region)
 {
     vm_capacity = capacity_bytes;
     vm_used = 0;
+    vm_region = region;
 }
 
 void vm_heap_deinit(void)
@@ -55,4 +57,9 @@ size_t vm_heap_used(void)
 size_t vm_heap_capacity(void)
 {
     return vm_capacity;
+}
+
+MemoryRegion vm_heap_region(void)
+{
+    return vm_region;
 }

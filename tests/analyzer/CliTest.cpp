@@ -83,7 +83,7 @@ TEST_CASE("report writes each format to its own file, check gates with suppressi
     TemporaryDirectory dir;
     std::string snaps = dir.path() + "/snaps";
     fs::create_directories(snaps);
-    writeLeakySeries(snaps, 12, 6);
+    writeLeakySeries(snaps, 12, 8);
     std::string json = dir.path() + "/r.json", junit = dir.path() + "/r.xml", sarif = dir.path() + "/r.sarif";
     auto report = runAnalyzer({"report", snaps, "--format", "json", "--output", json, "--format", "junit", "--output",
                                junit, "--format", "sarif", "--output", sarif, "--format", "text"});
@@ -111,7 +111,7 @@ TEST_CASE("report writes each format to its own file, check gates with suppressi
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline, "--update-baseline"}).exit_code == 0);
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline}).exit_code == 0);
     // A new leak in another process is not in the baseline.
-    writeLeakySeries(snaps, 13, 6);
+    writeLeakySeries(snaps, 13, 8);
     CHECK(runAnalyzer({"check", snaps, "--baseline", baseline}).exit_code == 0);  // same stacks: same keys
     writeFile(baseline, "{\"accepted\": 3}");
     requireOneLine(runAnalyzer({"check", snaps, "--baseline", baseline}), baseline);
@@ -137,10 +137,15 @@ TEST_CASE("diff shows what was created after A and is live at B") {
     CHECK(markdown.out.find("| 1 | ") != std::string::npos);
     CHECK(markdown.out.find("synthetic\\_leaky\\_function") != std::string::npos);  // escaped for the table
 
-    // Formats that describe a whole report are refused with one line that says what diff can write.
+    // Help and behaviour agree: --help lists exactly the formats diff writes, and the formats that
+    // describe a whole report are refused with one line naming the format and the ones it accepts.
+    auto help = runAnalyzer({"diff", "--help"});
+    REQUIRE(help.exit_code == 0);
+    CHECK(help.out.find("Output format: text, json, markdown ") != std::string::npos);
     for (const char* format : {"junit", "sarif", "folded", "html"}) {
+        CHECK(help.out.find(format) == std::string::npos);
         auto refused = runAnalyzer({"diff", files[1], files[3], "--format", format});
-        requireOneLine(refused, std::string("diff --format ") + format + ": not available for diff");
+        requireOneLine(refused, std::string("--format: ") + format + " not in {text,json,markdown}");
     }
 }
 

@@ -19,7 +19,7 @@ Finding growthSite(const std::string& key, int line, uint64_t bytes_per_block) {
     frame.line = line;
     frame.known = true;
     finding.stack = {frame};
-    for (uint64_t i = 0; i < 6; ++i) {
+    for (uint64_t i = 0; i < 10; ++i) {
         finding.series_count.push_back(i);
         finding.series_bytes.push_back(i * bytes_per_block);
     }
@@ -39,7 +39,7 @@ TEST_CASE("growth sites of one call path merge into one finding with their total
     CHECK(merged.bytes_per_cycle == 532);
     CHECK(merged.count_per_cycle == 3);
     CHECK(merged.cycles_grown == merged.cycles_observed);
-    CHECK(merged.series_bytes.back() == 5 * 532);
+    CHECK(merged.series_bytes.back() == 9 * 532);
     CHECK(merged.stack[0].line == 11);  // the largest site's stack is the one shown
 }
 

@@ -1,5 +1,8 @@
-// The growth rule on synthetic series: each shape a program's memory can take across cycles.
+// The growth rule on synthetic series: each shape a program's memory can take across cycles
+// (docs/analysis.md has the table these cases follow).
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 #include "core/GrowthAnalysis.h"
 
@@ -13,37 +16,52 @@ std::vector<uint64_t> times(const std::vector<uint64_t>& counts, uint64_t factor
     return out;
 }
 
+std::vector<uint64_t> generate(int snapshots, const std::function<uint64_t(int)>& value) {
+    std::vector<uint64_t> out;
+    for (int i = 0; i < snapshots; ++i) out.push_back(value(i));
+    return out;
+}
+
+// Deterministic pseudo-random integers in [0, span].
+struct Noise {
+    uint32_t state;
+    uint64_t operator()(uint64_t span) {
+        state = state * 1103515245u + 12345u;
+        return (state >> 16) % (span + 1);
+    }
+};
+
 GrowthVerdict judge(const std::vector<uint64_t>& counts, int warmup = 1) { return analyzeGrowth(counts, times(counts, 64), warmup); }
 
 }  // namespace
 
 TEST_CASE("a steady leak grows on every cycle") {
-    std::vector<uint64_t> counts;
-    for (uint64_t i = 0; i < 20; ++i) counts.push_back(10 + 4 * i);
-    auto verdict = judge(counts);
+    auto verdict = judge(generate(20, [](int i) { return 10 + 4 * uint64_t(i); }));
     CHECK(verdict.growing);
     CHECK(verdict.count_per_cycle == 4);
     CHECK(verdict.bytes_per_cycle == 256);
     CHECK(verdict.cycles_observed == 18);
     CHECK(verdict.cycles_grown == 18);
+    CHECK(verdict.onset_cycle == 1);
+    CHECK(verdict.new_highs == 18);
+    CHECK(verdict.p_value <= kSignificance);
 }
 
 TEST_CASE("a leak that pauses now and then is still a leak") {
-    std::vector<uint64_t> counts = {1, 2, 3, 4, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12};
-    CHECK(judge(counts).growing);
+    CHECK(judge({1, 2, 3, 4, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12}).growing);
 }
 
-TEST_CASE("a one-time cache is not a leak") {
-    CHECK_FALSE(judge({0, 50, 50, 50, 50, 50, 50, 50, 50, 50}).growing);
-    // filled during the first counted cycle, then flat
-    CHECK_FALSE(judge({0, 10, 60, 60, 60, 60, 60, 60, 60, 60}).growing);
-    // a cache that fills over a few cycles and then stays
-    CHECK_FALSE(judge({0, 10, 20, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30}).growing);
-}
-
-TEST_CASE("a sawtooth is not a leak") {
-    CHECK_FALSE(judge({1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}).growing);
-    CHECK_FALSE(judge({5, 9, 5, 9, 5, 9, 5, 9, 5, 9}).growing);
+TEST_CASE("a leak on every k-th cycle (k = 2..5) is found with its per-cycle rate") {
+    for (int k = 2; k <= 5; ++k) {
+        INFO("every " << k << " cycles");
+        // l_every2nd.c's shape: the block count goes 1 1 2 2 3 3 ... (k = 2)
+        auto verdict = judge(generate(40, [k](int i) { return uint64_t(i / k + 1); }));
+        CHECK(verdict.growing);
+        CHECK_FALSE(verdict.capacity_doubling);
+        CHECK(verdict.count_per_cycle == Approx(1.0 / k).epsilon(0.1));
+        CHECK(verdict.bytes_per_cycle == Approx(64.0 / k).epsilon(0.1));
+        CHECK(verdict.onset_cycle <= k);
+    }
 }
 
 TEST_CASE("a leak that starts late is found, with its onset") {
@@ -55,33 +73,141 @@ TEST_CASE("a leak that starts late is found, with its onset") {
     CHECK(verdict.onset_cycle == 9);
 }
 
-TEST_CASE("noise inside a band is not a leak") {
-    // deterministic pseudo-random values in 100 +- 10
-    std::vector<uint64_t> counts;
-    uint32_t state = 12345;
-    for (int i = 0; i < 40; ++i) {
-        state = state * 1103515245u + 12345u;
-        counts.push_back(90 + (state >> 16) % 21);
+TEST_CASE("a leak in the last 5 cycles of a long run, rising to new highs, is found") {
+    for (int rising : {5, 6, 8}) {
+        INFO(rising << " rising cycles at the end of 40");
+        auto counts = generate(40, [rising](int i) { return uint64_t(i < 40 - rising ? 10 : 10 + (i - (40 - rising) + 1)); });
+        auto verdict = judge(counts);
+        CHECK(verdict.growing);
+        CHECK(verdict.onset_cycle == 40 - rising - 1);
+        CHECK(verdict.count_per_cycle == 1);
     }
-    CHECK_FALSE(judge(counts).growing);
+    // the same after a noisy flat part
+    Noise noise{7};
+    auto counts = generate(40, [&](int i) { return i < 34 ? 20 + noise(6) : uint64_t(27 + 2 * (i - 34)); });
+    auto verdict = judge(counts);
+    CHECK(verdict.growing);
+    CHECK(verdict.onset_cycle == 33);
 }
 
-TEST_CASE("growth only during warm-up is ignored") {
-    CHECK_FALSE(judge({0, 100, 100, 100, 100}).growing);
-    CHECK(judge({0, 100, 101, 102, 103}).growing);
-    // A warm-up longer than the series allows is cut so two intervals remain (101, 102, 103 rise).
-    auto cut = judge({0, 100, 101, 102, 103}, 4);
-    CHECK(cut.growing);
-    CHECK(cut.warmup == 2);
+TEST_CASE("a trend clearly larger than the noise of the same stack is a leak") {
+    // +1 block per cycle over 60 cycles under a 0..20 band
+    for (uint32_t seed : {1u, 2u, 3u, 4u, 5u, 42u, 1234u}) {
+        INFO("seed " << seed);
+        Noise noise{seed};
+        auto verdict = judge(generate(60, [&](int i) { return uint64_t(i) + noise(20); }));
+        CHECK(verdict.growing);
+        CHECK(verdict.count_per_cycle == Approx(1).epsilon(0.25));
+    }
+}
+
+TEST_CASE("noise inside a band is not a leak") {
+    for (uint32_t seed : {12345u, 1u, 2u, 3u, 99u, 2024u}) {
+        INFO("seed " << seed);
+        Noise noise{seed};
+        CHECK_FALSE(judge(generate(40, [&](int) { return 90 + noise(20); })).growing);
+        CHECK_FALSE(judge(generate(60, [&](int) { return noise(20); })).growing);
+    }
+}
+
+TEST_CASE("capacity doubling is growth, marked, with the logical rate") {
+    // l_vector_pushback.cpp: a vector<int> gets one element per cycle; its one block is 4 B x capacity
+    auto capacity = [](int elements) {
+        uint64_t c = 1;
+        while (c < uint64_t(elements)) c *= 2;
+        return c;
+    };
+    for (int cycles : {40, 60, 64}) {
+        INFO(cycles << " cycles");
+        auto bytes = generate(cycles, [&](int i) { return 4 * capacity(i + 1); });
+        auto verdict = analyzeGrowth(std::vector<uint64_t>(size_t(cycles), 1), bytes, 1);
+        CHECK(verdict.growing);
+        CHECK(verdict.capacity_doubling);
+        CHECK(verdict.bytes_per_cycle == Approx(4));
+        CHECK(verdict.count_per_cycle == 0);
+    }
+    // a buffer that doubled a few times while filling and then stays is not
+    auto bytes = generate(40, [](int i) { return uint64_t(64) << std::min(i, 4); });
+    CHECK_FALSE(analyzeGrowth(std::vector<uint64_t>(40, 1), bytes, 1).growing);
 }
 
 TEST_CASE("bytes growing at a constant count (a buffer that keeps growing) is growth") {
-    auto verdict = analyzeGrowth({1, 1, 1, 1, 1, 1}, {100, 200, 300, 400, 500, 600}, 1);
+    auto verdict = analyzeGrowth(std::vector<uint64_t>(10, 1), generate(10, [](int i) { return 100 * uint64_t(i + 1); }), 1);
     CHECK(verdict.growing);
+    CHECK_FALSE(verdict.capacity_doubling);
     CHECK(verdict.count_per_cycle == 0);
     CHECK(verdict.bytes_per_cycle == 100);
 }
 
-TEST_CASE("fewer than three snapshots give no verdict") {
-    CHECK_FALSE(judge({1, 2}).growing);
+TEST_CASE("a one-time cache is not a leak") {
+    CHECK_FALSE(judge({0, 50, 50, 50, 50, 50, 50, 50, 50, 50}).growing);
+    // filled during the first counted cycle, then flat
+    CHECK_FALSE(judge({0, 10, 60, 60, 60, 60, 60, 60, 60, 60}).growing);
+    // filled at a later cycle, once
+    CHECK_FALSE(judge(generate(40, [](int i) { return uint64_t(i < 17 ? 3 : 53); })).growing);
+}
+
+TEST_CASE("a cache filling over a few cycles is not a leak") {
+    CHECK_FALSE(judge({0, 10, 20, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30}).growing);
+    for (int fill : {3, 5, 8}) {
+        INFO("fills over " << fill << " cycles");
+        CHECK_FALSE(judge(generate(40, [fill](int i) { return uint64_t(std::min(i, fill)); })).growing);
+    }
+}
+
+TEST_CASE("a bounded LRU or pool with a high-water mark is not a leak") {
+    // one entry per cycle up to the bound, then an eviction per insertion
+    CHECK_FALSE(judge(generate(40, [](int i) { return uint64_t(std::min(i, 30)); })).growing);
+    // a pool that grows to its high-water mark and then hovers below it
+    Noise noise{5};
+    CHECK_FALSE(judge(generate(40, [&](int i) { return i < 12 ? uint64_t(i) : 8 + noise(4); })).growing);
+}
+
+TEST_CASE("a sawtooth is not a leak") {
+    CHECK_FALSE(judge({1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}).growing);
+    CHECK_FALSE(judge({5, 9, 5, 9, 5, 9, 5, 9, 5, 9}).growing);
+}
+
+TEST_CASE("a periodic flush (grows 9 cycles, drops to zero) is not a leak") {
+    CHECK_FALSE(judge(generate(40, [](int i) { return uint64_t(i % 10); })).growing);
+    CHECK_FALSE(judge(generate(25, [](int i) { return uint64_t(i % 10); })).growing);
+}
+
+TEST_CASE("growth only during warm-up is ignored") {
+    CHECK_FALSE(judge({0, 100, 100, 100, 100, 100, 100, 100, 100}).growing);
+    auto verdict = judge({0, 100, 101, 102, 103, 104, 105, 106, 107});
+    CHECK(verdict.growing);
+    CHECK(verdict.warmup == 1);
+    CHECK(verdict.onset_cycle == 1);
+    // A warm-up longer than the series allows is cut so that kSignificantSnapshots remain.
+    auto cut = judge({0, 100, 101, 102, 103, 104, 105, 106, 107}, 4);
+    CHECK(cut.growing);
+    CHECK(cut.warmup == 2);
+}
+
+TEST_CASE("a short series is judged only on a new high at every snapshot; shorter is not judged") {
+    auto verdict = judge({1, 2, 3, 4});
+    CHECK_FALSE(verdict.judged);
+    CHECK_FALSE(verdict.growing);
+    // 5 or 6 snapshots: the warm-up is not applied and every interval must set a new high
+    auto five = judge({1000, 2000, 3000, 4000, 5000});
+    CHECK(five.judged);
+    CHECK(five.growing);
+    CHECK(five.warmup == 0);
+    CHECK(five.bytes_per_cycle == 64000);
+    CHECK(five.p_value == Approx(1.0 / 120));
+    CHECK_FALSE(judge({0, 100, 100, 100, 100}).growing);
+    CHECK_FALSE(judge({1, 2, 3, 3, 4, 5}).growing);
+    CHECK(judge({1, 2, 3, 4, 5, 6, 7}).growing);
+}
+
+TEST_CASE("the statistics the rule is built from") {
+    // Mann-Kendall: 7 rising values, S = 21, variance 44.33
+    CHECK(mannKendallP({1, 2, 3, 4, 5, 6, 7}, 0, 6) == Approx(0.5 * std::erfc(20 / std::sqrt(44.3333) / std::sqrt(2.0))));
+    CHECK(mannKendallP({7, 6, 5, 4, 3, 2, 1}, 0, 6) == 1);
+    CHECK(mannKendallP({3, 3, 3, 3}, 0, 3) == 1);
+    // records: positions 2..7 all new highs: 1/(2*3*4*5*6*7)
+    CHECK(recordsP(2, 7, 6) == Approx(1.0 / 5040));
+    CHECK(recordsP(1, 10, 1) == Approx(1));  // the first value is always a new high
+    CHECK(theilSenSlope({0, 2, 4, 6, 100}, 0, 4) == 2);
 }

@@ -18,12 +18,12 @@ using namespace leakscope::analyzer;
 
 namespace {
 
-// writeLeakySeries (6 cycles + exit) in a private directory, loaded and gated with the defaults.
+// writeLeakySeries (8 cycles + exit) in a private directory, loaded and gated with the defaults.
 Report leakyRunReport() {
     char dir_template[] = "/tmp/leakscope-html-XXXXXX";
     REQUIRE(mkdtemp(dir_template) != nullptr);
     const std::string dir = dir_template;
-    leakscope::testing::writeLeakySeries(dir, 41, 6);
+    leakscope::testing::writeLeakySeries(dir, 41, 8);
     auto set = loadSnapshotSet({dir});
     std::filesystem::remove_all(dir);
     REQUIRE(set.ok());
@@ -118,10 +118,22 @@ TEST_CASE("the HTML report escapes function names, paths and details") {
 TEST_CASE("a clean report says so") {
     Report report;
     report.processes.push_back({3, 0, "/bin/true", 2, {{"exit", 1}}});
+    report.evidence = true;  // growth was judged somewhere
     std::string page = renderHtml(report);
     CHECK(page.find("CLEAN") != std::string::npos);
     CHECK(page.find("No findings") != std::string::npos);
     CHECK(page.find("<svg") == std::string::npos);
+}
+
+TEST_CASE("a report without evidence is NOT JUDGED, never CLEAN, and lists what was not judged") {
+    Report report;
+    report.processes.push_back({3, 0, "/bin/true", 1, {{"exit", 1}}});
+    report.not_judged.push_back({3, 0, "", "no lifecycle snapshots (labels: exit x1)"});
+    std::string page = renderHtml(report);
+    CHECK(page.find("NOT JUDGED") != std::string::npos);
+    CHECK(page.find("CLEAN") == std::string::npos);
+    CHECK(page.find("No findings") == std::string::npos);
+    CHECK(page.find("growth not judged: pid 3: no lifecycle snapshots") != std::string::npos);
 }
 
 TEST_CASE("the growth plot shades the warm-up, marks a late onset and has a point per snapshot") {

@@ -46,7 +46,10 @@ std::vector<const Finding*> ofType(const Report& report, const std::string& type
 
 std::string render(const Report& report, const std::string& format) {
     std::ostringstream out;
-    makeFormatter(format)->write(report, out, {});
+    // Source files below the repository are named relative to it (junit, sarif), as `leakscope` does by default.
+    FormatContext context;
+    context.source_root = LEAKSCOPE_SOURCE_ROOT;
+    makeFormatter(format)->write(report, out, context);
     return out.str();
 }
 
@@ -162,4 +165,43 @@ TEST_CASE("thresholds let small growth pass the gate") {
     CHECK(report.leak);
     gate.fail_on = "growth,nonsense";
     CHECK_FALSE(applyGate(report, gate).ok());
+}
+
+TEST_CASE("a process whose hooks saw nothing is not judged and the report is never clean") {
+    SnapshotSetBuilder set;
+    for (int cycle = 0; cycle < 8; ++cycle) {
+        auto parsed = snapshot::parseSnapshot(syntheticSnapshot(9, "cycle", 100 + uint64_t(cycle), uint32_t(cycle)).bytes(), "empty");
+        REQUIRE(parsed.ok());
+        set.add(std::move(*parsed));
+    }
+    Symbolizer symbolizer;
+    Report report = buildReport(set.finish(), {}, symbolizer);
+    REQUIRE(applyGate(report, GateOptions{}).ok());
+    CHECK_FALSE(report.leak);
+    CHECK_FALSE(report.evidence);
+    CHECK(std::string(verdictName(report)) == "not judged");
+    REQUIRE(report.not_judged.size() == 1);
+    CHECK(report.not_judged[0].pid == 9);
+    CHECK(report.not_judged[0].reason.find("saw no allocation and no handle") != std::string::npos);
+    CHECK(render(report, "text").find("growth not judged: pid 9: ") != std::string::npos);
+    CHECK(nlohmann::json::parse(render(report, "json"))["verdict"] == "not judged");
+}
+
+TEST_CASE("two images with one pid are two processes, told apart by their start") {
+    SnapshotSetBuilder set;
+    for (uint64_t start : {1000u, 2000u})
+        for (int cycle = 0; cycle < 6; ++cycle) {
+            auto builder = syntheticSnapshot(5, "cycle", start + uint64_t(cycle), uint32_t(cycle));
+            builder.allocation(0x10000 + 0x100 * uint64_t(cycle), 64, 1 + uint64_t(cycle), 1);
+            auto parsed = snapshot::parseSnapshot(builder.bytes(), "image");
+            REQUIRE(parsed.ok());
+            parsed->process_start_ns = start;  // what the reader takes from the header (the builder writes 0)
+            set.add(std::move(*parsed));
+        }
+    auto loaded = set.finish();
+    REQUIRE(loaded.processes.size() == 2);
+    CHECK(loaded.processes[0].pid == loaded.processes[1].pid);
+    CHECK(loaded.processes[0].start_ns == 1000);
+    CHECK(loaded.processes[1].start_ns == 2000);
+    CHECK(loaded.processes[0].snapshots.size() == 6);
 }

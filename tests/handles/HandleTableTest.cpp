@@ -2,7 +2,7 @@
 // reconciliation's drops and inserts, and fork adoption; and the counters that follow from them.
 #include <catch2/catch.hpp>
 
-#include "HandleTable.h"
+#include "tables/HandleTable.h"
 
 using namespace leakscope::preload::handles;
 using leakscope::snapshot::HandleKind;

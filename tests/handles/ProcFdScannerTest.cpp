@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "HandleDescriptions.h"
-#include "ProcFdScanner.h"
+#include "handles/HandleDescriptions.h"
+#include "handles/ProcFdScanner.h"
 
 using namespace leakscope::preload::handles;
 using leakscope::snapshot::HandleKind;

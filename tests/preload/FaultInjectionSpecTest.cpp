@@ -1,10 +1,10 @@
-// The LEAKSCOPE_FAIL_ALLOC grammar (docs/configuration.md), parsed by the preload's own parser.
+// The LEAKSCOPE_FAIL_ALLOC grammar (docs/configuration.md), as faultspec/ parses it for the preload and the analyzer.
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "FaultInjection.h"
+#include "faultspec/FaultSpec.h"
 
-using leakscope::preload::fault_injection::parseForTest;
+using leakscope::faultspec::isValid;
 
 TEST_CASE("fault-injection specs of the documented grammar are accepted") {
     const char* valid[] = {"nth=100", "every=10", "above=1048576", "function=audio_dma_setup_playback",
@@ -12,7 +12,7 @@ TEST_CASE("fault-injection specs of the documented grammar are accepted") {
     for (const char* spec : valid) {
         char why[256] = "";
         INFO(spec << ": " << why);
-        CHECK(parseForTest(spec, why, sizeof(why)));
+        CHECK(isValid(spec, why, sizeof(why)));
     }
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("bad fault-injection specs are refused with a reason naming the condit
     for (const auto& c : cases) {
         char why[256] = "";
         INFO(c.spec);
-        CHECK_FALSE(parseForTest(c.spec, why, sizeof(why)));
+        CHECK_FALSE(isValid(c.spec, why, sizeof(why)));
         CHECK(std::string(why).find(c.reason) != std::string::npos);
     }
 }

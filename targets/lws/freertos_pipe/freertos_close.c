@@ -1,25 +1,26 @@
-/* The end of lws's generic wsi close path, as it treats the event-pipe wsi, in the two orders that
- * matter for the FreeRTOS leak. */
+/* The end of lws's generic wsi close path (lib/core-net/close.c), as it treats the event-pipe wsi:
+ * the first of the two steps of the FreeRTOS leak. */
 #include <stdlib.h>
 
+#include "lwip_sockets.h"
 #include "private_freertos_pipe.h"
 
-/* On Linux the pipe wsi's socket is one of the pipe's own fds, so the close path forgets
- * dummy_pipe_fds[0] to keep lws_plat_pipe_close from closing it a second time. On FreeRTOS that
- * invalidation ran before lws_plat_pipe_close could use the value; lws_plat_pipe_close then skipped
- * the -1, and the bound UDP socket stayed open on every context destroy. The fix compiles the
- * invalidation out on FreeRTOS, so the pipe close sees and closes fd[0]. */
+/* Since b486c2b54 (2024-09) the pipe's fds are not closed here: only lws_pt_destroy's pipe close may
+ * close them. But this function still forgot dummy_pipe_fds[0] when it equalled the wsi's socket, a
+ * step meant for platforms whose pipe close no longer needs it. On FreeRTOS the forgotten fd[0] is
+ * exactly what lws_plat_pipe_close needed later; the fix (e7f9545d0, 2025-03) keeps the value there. */
 LWS_NOINLINE void __lws_close_free_wsi_final(struct lws *wsi) {
-    struct lws_context_per_thread *pt = &wsi->context->pt[wsi->tsi];
+    struct lws_context *context = wsi->context;
+    struct lws_context_per_thread *pt = &context->pt[wsi->tsi];
 
-    if (wsi->context->pipe_close_order == LWS_PIPE_CLOSE_INVALIDATE_FIRST &&
-        pt->dummy_pipe_fds[0] == wsi->desc.sockfd)
+    if (wsi->desc.sockfd != LWS_SOCK_INVALID &&
+        !lws_plat_pipe_is_fd_assocated(context, wsi->tsi, wsi->desc.sockfd))
+        lwip_close(wsi->desc.sockfd); /* any other wsi: the real close */
+
+    if (pt->pipe_wsi == wsi) pt->pipe_wsi = NULL;
+    if (pt->dummy_pipe_fds[0] == wsi->desc.sockfd &&
+        context->pipe_fd_invalidation == LWS_PIPE_FD0_INVALIDATED)
         pt->dummy_pipe_fds[0] = LWS_SOCK_INVALID;
-
-    if (pt->pipe_wsi == wsi) {
-        lws_plat_pipe_close(wsi);
-        pt->pipe_wsi = NULL;
-    }
 
     wsi->desc.sockfd = LWS_SOCK_INVALID;
     free(wsi);

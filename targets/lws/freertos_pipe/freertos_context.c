@@ -1,6 +1,7 @@
 /* Context lifecycle and the wait of the FreeRTOS-pipe miniature: creating a context creates the
- * event pipe and the wsi that wraps its read end; destroying it closes that wsi through the generic
- * close path; lws_service polls the read end, and lws_cancel_service signals the pipe. */
+ * event pipe and the wsi that wraps its read end (__lws_create_event_pipes); destroying it first
+ * closes that wsi through the generic close path, then destroys the service thread state
+ * (lws_pt_destroy), whose pipe close is the second step of the leak. */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -9,14 +10,16 @@
 
 #include "private_freertos_pipe.h"
 
-/* Makes the event-pipe wsi of service thread `tsi` and its pipe; the wsi's socket is fd[0], the end
+/* Makes the event-pipe wsi of each service thread and its pipe; the wsi's socket is fd[0], the end
  * the wait polls. */
-static LWS_NOINLINE int lws_create_event_pipes(struct lws_context *context, int tsi) {
-    struct lws_context_per_thread *pt = &context->pt[tsi];
+LWS_NOINLINE int __lws_create_event_pipes(struct lws_context *context) {
+    struct lws_context_per_thread *pt = &context->pt[0];
+    if (pt->pipe_wsi) return 0;
+
     struct lws *wsi = calloc(1, sizeof(*wsi));
     if (!wsi) return 1;
     wsi->context = context;
-    wsi->tsi = tsi;
+    wsi->tsi = pt->tid;
     wsi->desc.sockfd = LWS_SOCK_INVALID;
     pt->pipe_wsi = wsi;
 
@@ -25,16 +28,25 @@ static LWS_NOINLINE int lws_create_event_pipes(struct lws_context *context, int 
     return 0;
 }
 
+/* At the end of context destroy: if the pipe still has an fd, close it through a stack-local
+ * stand-in wsi (the pipe wsi itself is gone by now). */
+static LWS_NOINLINE void lws_pt_destroy(struct lws_context_per_thread *pt) {
+    if (pt->dummy_pipe_fds[0] != LWS_SOCK_INVALID || pt->dummy_pipe_fds[1] != LWS_SOCK_INVALID) {
+        struct lws wsi = {.context = pt->context, .tsi = pt->tid, .desc = {.sockfd = LWS_SOCK_INVALID}};
+        lws_plat_pipe_close(&wsi);
+    }
+}
+
 LWS_NOINLINE struct lws_context *lws_create_context(const struct lws_context_creation_info *info) {
     struct lws_context *context = calloc(1, sizeof(*context));
     if (!context) return NULL;
-    context->pipe_port = info->pipe_port;
-    context->pipe_close_order = info->pipe_close_order;
+    context->pipe_fd_invalidation = info->pipe_fd_invalidation;
+    context->pt[0].context = context;
+    context->pt[0].tid = 0;
     context->pt[0].dummy_pipe_fds[0] = context->pt[0].dummy_pipe_fds[1] = LWS_SOCK_INVALID;
 
-    if (lws_create_event_pipes(context, 0)) {
-        /* Undo what the failed create made, the way lws's failed context creation destroys the
-         * partial context: nothing of this context outlives it. */
+    if (__lws_create_event_pipes(context)) {
+        /* As lws does for a failed creation: destroy the partial context, nothing of it outlives it. */
         lws_context_destroy(context);
         return NULL;
     }
@@ -43,7 +55,10 @@ LWS_NOINLINE struct lws_context *lws_create_context(const struct lws_context_cre
 
 LWS_NOINLINE void lws_context_destroy(struct lws_context *context) {
     struct lws_context_per_thread *pt = &context->pt[0];
+    /* Step 1: the generic close path for every wsi still open, here only the pipe's. */
     if (pt->pipe_wsi) __lws_close_free_wsi_final(pt->pipe_wsi);
+    /* Step 2: the per-thread teardown closes what the pipe still holds. */
+    lws_pt_destroy(pt);
     free(context);
 }
 

@@ -1,18 +1,18 @@
 /* lws_freertos_pipe: runs context create/destroy cycles of the FreeRTOS dummy-pipe miniature and
  * takes a leakscope snapshot after each destroy.
  *
- *   lws_freertos_pipe --cycles N --variant buggy|fixed [--port P] [--timeout SECONDS]
+ *   lws_freertos_pipe --cycles N --variant buggy|fixed [--max-sockets S] [--timeout SECONDS]
  *
  * Each cycle: lws_create_context (makes the UDP pipe), lws_cancel_service (sends the wake-up byte),
  * lws_service (the wait must wake within 1 s), lws_context_destroy, snapshot "cycle". The "start"
  * snapshot before the first cycle is the fd set a correct destroy returns to.
- * --port 0 (default) binds the pipe to a kernel-chosen port, so the buggy variant keeps cycling while
- * it leaks; --port 54321 is the original's fixed port, where the leaked socket makes the next
- * context's bind fail.
+ * --max-sockets is the size of lwIP's socket table (default 10, ESP-IDF's default): a context needs
+ * two slots, and the buggy variant keeps one more per cycle, so its context creation fails in cycle S
+ * with lwIP's ENFILE, after S - 1 completed cycles.
  *
  * Exit codes: 0 every cycle completed; 1 the wake-up failed; 2 bad command line; 3 a context could
- * not be created (the pipe's socket or bind failed: the line before names the step and errno text);
- * 4 the watchdog stopped a run that did not finish in time. */
+ * not be created (the line before names the pipe step and the errno text); 4 the watchdog stopped a
+ * run that did not finish in time. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +21,7 @@
 
 #include "../common/target_cli.h"
 #include "../common/watchdog.h"
+#include "lwip_sockets.h"
 #include "private_freertos_pipe.h"
 
 #define EXIT_WAKE_FAILED 1
@@ -28,27 +29,27 @@
 #define WAKE_TIMEOUT_MS 1000
 
 static const char program[] = "lws_freertos_pipe";
-static const char usage[] = "--cycles N --variant buggy|fixed [--port P] [--timeout SECONDS]";
+static const char usage[] = "--cycles N --variant buggy|fixed [--max-sockets S] [--timeout SECONDS]";
 static const char *const variant_names[] = {"buggy", "fixed", NULL};
 
 struct pipe_options {
     int cycles;
     int variant; /* index in variant_names */
-    unsigned short port;
+    int max_sockets;
     int timeout_seconds;
 };
 
 static struct pipe_options parse_pipe_options(int argc, char **argv) {
     const struct target_cli cli = {program, usage, argc, argv};
-    struct pipe_options options = {.cycles = -1, .variant = -1, .port = 0, .timeout_seconds = 30};
+    struct pipe_options options = {.cycles = -1, .variant = -1, .max_sockets = LWIP_SOCKET_TABLE_DEFAULT, .timeout_seconds = 30};
     for (int i = 1; i < argc; i++) {
         const char *flag = argv[i];
         if (strcmp(flag, "--cycles") == 0)
             options.cycles = (int)target_cli_long_flag(&cli, &i, 1, 100000);
         else if (strcmp(flag, "--variant") == 0)
             options.variant = target_cli_choice_flag(&cli, &i, variant_names);
-        else if (strcmp(flag, "--port") == 0)
-            options.port = (unsigned short)target_cli_long_flag(&cli, &i, 0, 65535);
+        else if (strcmp(flag, "--max-sockets") == 0)
+            options.max_sockets = (int)target_cli_long_flag(&cli, &i, 2, LWIP_SOCKET_TABLE_MAX);
         else if (strcmp(flag, "--timeout") == 0)
             options.timeout_seconds = (int)target_cli_long_flag(&cli, &i, 1, 3600);
         else
@@ -64,8 +65,7 @@ static int run_context_cycle(const struct lws_context_creation_info *info, int c
     watchdog_phase("creating a context");
     struct lws_context *context = lws_create_context(info);
     if (!context) {
-        fprintf(stderr, "%s: cycle %d: lws_create_context failed (event pipe on 127.0.0.1:%u)\n", program, cycle,
-                (unsigned)info->pipe_port);
+        fprintf(stderr, "%s: cycle %d: lws_create_context failed (could not create the event pipe)\n", program, cycle);
         return EXIT_CONTEXT_CREATE_FAILED;
     }
 
@@ -87,9 +87,9 @@ int main(int argc, char **argv) {
     struct pipe_options options = parse_pipe_options(argc, argv);
     watchdog_arm(program, (unsigned)options.timeout_seconds);
 
+    lwip_socket_table_configure(options.max_sockets);
     struct lws_context_creation_info info = {
-        .pipe_port = options.port,
-        .pipe_close_order = options.variant == 0 ? LWS_PIPE_CLOSE_INVALIDATE_FIRST : LWS_PIPE_CLOSE_KEEP_FOR_CLOSE,
+        .pipe_fd_invalidation = options.variant == 0 ? LWS_PIPE_FD0_INVALIDATED : LWS_PIPE_FD0_KEPT,
     };
     leakscope_snapshot("start");
     for (int cycle = 1; cycle <= options.cycles; cycle++) {

@@ -110,19 +110,50 @@ struct TwoElementPipeline {
 
 }  // namespace
 
-TEST_CASE("pipeline: pause closes and resume reopens every element, and data flows again after resume") {
+namespace {
+
+// The two ways upstream's pipeline closes and reopens its elements: pause then resume, and stop (and the
+// wait for it) then run again after emptying the ring buffers.
+struct Lifecycle {
+    const char* name;
+    audio_element_state_t closed_state;
+    audio_element_status_t closed_status;
+    esp_err_t (*close)(audio_pipeline_handle_t);
+    esp_err_t (*reopen)(audio_pipeline_handle_t);
+};
+
+esp_err_t pauseOnly(audio_pipeline_handle_t pipeline) { return audio_pipeline_pause(pipeline); }
+
+esp_err_t stopAndWait(audio_pipeline_handle_t pipeline) {
+    if (audio_pipeline_stop(pipeline) != ESP_OK) return ESP_FAIL;
+    return audio_pipeline_wait_for_stop(pipeline);
+}
+
+esp_err_t resetAndRun(audio_pipeline_handle_t pipeline) {
+    audio_pipeline_reset_ringbuffer(pipeline);
+    return audio_pipeline_run(pipeline);
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: pause/resume and stop/run close and reopen every element, and data flows again") {
+    const Lifecycle lifecycle = GENERATE(
+        Lifecycle{"pause/resume", AEL_STATE_PAUSED, AEL_STATUS_STATE_PAUSED, pauseOnly, audio_pipeline_resume},
+        Lifecycle{"stop/run", AEL_STATE_STOPPED, AEL_STATUS_STATE_STOPPED, stopAndWait, resetAndRun});
+    INFO(lifecycle.name);
     TwoElementPipeline chain;
     chain.build();
     REQUIRE(audio_pipeline_run(chain.pipeline) == ESP_OK);
+    CHECK(audio_pipeline_run(chain.pipeline) == ESP_FAIL);  // already running
     REQUIRE(waitFor(chain.sink_counters.bytes, 4 * kChunkBytes));
     for (int cycle = 1; cycle <= 3; ++cycle) {
-        REQUIRE(audio_pipeline_pause(chain.pipeline) == ESP_OK);
-        CHECK(audio_element_get_state(chain.source) == AEL_STATE_PAUSED);
-        CHECK(audio_element_get_state(chain.sink) == AEL_STATE_PAUSED);
+        REQUIRE(lifecycle.close(chain.pipeline) == ESP_OK);
+        CHECK(audio_element_get_state(chain.source) == lifecycle.closed_state);
+        CHECK(audio_element_get_state(chain.sink) == lifecycle.closed_state);
         CHECK(chain.source_counters.closes == cycle);
         CHECK(chain.sink_counters.closes == cycle);
         long consumed = chain.sink_counters.bytes;
-        REQUIRE(audio_pipeline_resume(chain.pipeline) == ESP_OK);
+        REQUIRE(lifecycle.reopen(chain.pipeline) == ESP_OK);
         CHECK(chain.source_counters.opens == cycle + 1);
         CHECK(chain.sink_counters.opens == cycle + 1);
         CHECK(audio_element_get_state(chain.sink) == AEL_STATE_RUNNING);
@@ -131,12 +162,11 @@ TEST_CASE("pipeline: pause closes and resume reopens every element, and data flo
     auto statuses = drainStatuses(chain.events, chain.sink);
     std::vector<audio_element_status_t> expected = {AEL_STATUS_STATE_RUNNING};
     for (int cycle = 0; cycle < 3; ++cycle) {
-        expected.push_back(AEL_STATUS_STATE_PAUSED);
+        expected.push_back(lifecycle.closed_status);
         expected.push_back(AEL_STATUS_STATE_RUNNING);
     }
     CHECK(statuses == expected);
-    REQUIRE(audio_pipeline_stop(chain.pipeline) == ESP_OK);
-    REQUIRE(audio_pipeline_wait_for_stop(chain.pipeline) == ESP_OK);
+    REQUIRE(stopAndWait(chain.pipeline) == ESP_OK);
     CHECK(audio_element_get_state(chain.source) == AEL_STATE_STOPPED);
     CHECK(chain.source_counters.closes == 4);
     CHECK(chain.source_counters.destroys == 0);

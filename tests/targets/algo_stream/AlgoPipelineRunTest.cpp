@@ -31,14 +31,18 @@ size_t lineCount(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("algo_pipeline: both variants and both input types run their cycles and exit 0") {
+TEST_CASE("algo_pipeline: both variants, input types and lifecycles run their cycles and exit 0") {
     for (const char* variant : {"buggy", "fixed"}) {
         for (const char* input_type : {"1", "2"}) {
-            ProcessResult result = runPipeline({"--cycles", "5", "--variant", variant, "--input-type", input_type});
-            INFO(variant << " input type " << input_type << ": " << result.err);
-            CHECK_FALSE(result.timed_out);
-            CHECK(result.exit_code == 0);
-            CHECK(result.err.find("5 cycles (" + std::string(variant)) != std::string::npos);
+            for (const std::string lifecycle : {"pause", "stop"}) {
+                ProcessResult result = runPipeline(
+                    {"--cycles", "5", "--variant", variant, "--input-type", input_type, "--lifecycle", lifecycle});
+                INFO(variant << " input type " << input_type << " " << lifecycle << ": " << result.err);
+                CHECK_FALSE(result.timed_out);
+                CHECK(result.exit_code == 0);
+                CHECK(result.err.find("5 cycles (" + std::string(variant)) != std::string::npos);
+                CHECK(result.err.find(lifecycle == "stop" ? "stop/run)" : "pause/resume)") != std::string::npos);
+            }
         }
     }
 }
@@ -71,6 +75,8 @@ TEST_CASE("algo_pipeline: bad arguments get one line and exit 2") {
         {"--cycles", "3", "--variant", "broken"},
         {"--cycles", "3", "--variant", "fixed", "--input-type", "3"},
         {"--cycles", "3", "--variant", "fixed", "--frobnicate"},
+        {"--cycles", "3", "--variant", "fixed", "--lifecycle", "restart"},
+        {"--cycles", "3", "--variant", "fixed", "--lifecycle"},
         {"--cycles", "3", "--variant"},
     };
     for (const auto& args : bad) {

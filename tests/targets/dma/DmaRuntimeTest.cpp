@@ -60,24 +60,24 @@ std::vector<int16_t> words(const std::vector<uint8_t>& bytes, size_t length) {
 }  // namespace
 
 TEST_CASE("port heap: first fit, fragmentation, realloc in place or moved, failure leaves the block", "[dma]") {
-    port_heap_init(4096);
-    void* a = port_realloc(nullptr, 1000);  // rounded to 1000 (multiple of 8)
-    void* b = port_realloc(nullptr, 1000);
-    void* c = port_realloc(nullptr, 1000);
+    port_heap_init(4096, 0);
+    void* a = port_realloc(nullptr, 1000, true);  // rounded to 1000 (multiple of 8)
+    void* b = port_realloc(nullptr, 1000, true);
+    void* c = port_realloc(nullptr, 1000, true);
     REQUIRE((a && b && c));
     CHECK(port_heap_free_bytes() == 4096 - 3000);
     port_free(b);
     CHECK(port_heap_largest_free_block() == 1096);  // the tail: 1096 > the 1000-byte hole
-    void* d = port_realloc(nullptr, 900);           // first fit: the hole where b was
+    void* d = port_realloc(nullptr, 900, true);           // first fit: the hole where b was
     REQUIRE(d != nullptr);
     CHECK(port_heap_largest_free_block() == 1096);
-    CHECK(port_realloc(nullptr, 2000) == nullptr);  // 1196 bytes free in total, no gap of 2000
+    CHECK(port_realloc(nullptr, 2000, true) == nullptr);  // 1196 bytes free in total, no gap of 2000
     std::memset(a, 0x5a, 1000);
-    void* grown = port_realloc(a, 1050);  // d sits right after a: moved to the 1096-byte tail
+    void* grown = port_realloc(a, 1050, true);  // d sits right after a: moved to the 1096-byte tail
     REQUIRE(grown != nullptr);
     CHECK(static_cast<unsigned char*>(grown)[999] == 0x5a);
     CHECK(port_heap_block_count() == 3);
-    CHECK(port_realloc(grown, 3000) == nullptr);  // too big: the block stays valid
+    CHECK(port_realloc(grown, 3000, true) == nullptr);  // too big: the block stays valid
     CHECK(port_heap_block_count() == 3);
     port_heap_deinit();
     CHECK(port_heap_block_count() == 0);
@@ -97,7 +97,7 @@ TEST_CASE("boot leaves the RP2040 port heap small and fragmented, the RP2350's r
 }
 
 TEST_CASE("VM heap: m_realloc keeps to the budget and counts what is in use", "[dma]") {
-    vm_heap_init(1000);
+    vm_heap_init(1000, MEMORY_REGION_SRAM);
     void* block = m_realloc(nullptr, 0, 600);
     REQUIRE(block != nullptr);
     CHECK(vm_heap_used() == 600);
@@ -115,6 +115,52 @@ TEST_CASE("the bug is the heap choice: buggy takes the port heap everywhere, fix
     CHECK(dma_buffer_heap_for(PLATFORM_RP2350, DMA_VARIANT_BUGGY) == DMA_BUFFER_HEAP_PORT);
     CHECK(dma_buffer_heap_for(PLATFORM_RP2040, DMA_VARIANT_FIXED) == DMA_BUFFER_HEAP_VM);
     CHECK(dma_buffer_heap_for(PLATFORM_RP2350, DMA_VARIANT_FIXED) == DMA_BUFFER_HEAP_PORT);
+}
+
+TEST_CASE("port heap: with PSRAM a block that need not be DMA-capable goes there, a DMA-capable one stays in SRAM",
+          "[dma]") {
+    port_heap_init(4096, 8192);
+    void* sram = port_realloc(nullptr, 1000, true);
+    void* psram = port_realloc(nullptr, 6000, false);
+    REQUIRE((sram && psram));
+    CHECK(port_buffer_is_dma_capable(sram));
+    CHECK_FALSE(port_buffer_is_dma_capable(psram));
+    CHECK(port_heap_free_bytes() == 4096 - 1000);  // the PSRAM block took nothing of the SRAM arena
+    CHECK(port_heap_psram_used() == 6000);
+    CHECK(port_realloc(nullptr, 4000, false) == nullptr);  // past the PSRAM budget
+    psram = port_realloc(psram, 8000, false);              // grows where it lies
+    REQUIRE(psram != nullptr);
+    CHECK_FALSE(port_buffer_is_dma_capable(psram));
+    port_free(psram);
+    CHECK(port_heap_psram_used() == 0);
+    port_heap_deinit();
+
+    port_heap_init(4096, 0);  // no PSRAM (the RP2040): everything is SRAM
+    void* block = port_realloc(nullptr, 1000, false);
+    CHECK(port_buffer_is_dma_capable(block));
+    port_heap_deinit();
+}
+
+TEST_CASE("RP2350: the VM heap is in PSRAM, so only port_realloc(dma_capable=true) gives the DMA its buffers",
+          "[dma]") {
+    Board board(PLATFORM_RP2350);
+    CHECK(vm_heap_region() == MEMORY_REGION_PSRAM);
+    audiosample_t* sample = audiosample_new_synthetic(format("u8-mono"), kRate, 4000, false, kBlockFrames);
+    // What m_realloc (the RP2040's choice, and the code before PR 10240) would do here: PSRAM buffers.
+    audio_dma_t from_vm;
+    audio_dma_init(&from_vm, DMA_BUFFER_HEAP_VM);
+    CHECK(setupI2s(&from_vm, sample) == AUDIO_DMA_NOT_DMA_CAPABLE);
+    audio_dma_deinit(&from_vm);
+    CHECK(vm_heap_used() == 0);
+    // The port allocator, DMA-capable: SRAM buffers, and playback works.
+    audio_dma_t from_port;
+    audio_dma_init(&from_port, DMA_BUFFER_HEAP_PORT);
+    REQUIRE(setupI2s(&from_port, sample) == AUDIO_DMA_OK);
+    CHECK(port_buffer_is_dma_capable(from_port.buffer[0]));
+    CHECK(port_buffer_is_dma_capable(from_port.buffer[1]));
+    playToEnd(&from_port);
+    audio_dma_deinit(&from_port);
+    audiosample_free(sample);
 }
 
 TEST_CASE("on the RP2040 the port heap cannot hold the conversion buffers: the original error", "[dma]") {

@@ -71,7 +71,7 @@ TEST_CASE("dma_port buggy on the RP2040 under the tool: the original error, no c
     CHECK(findingsOfType(run.report, "growth").empty());
 }
 
-TEST_CASE("dma_port fixed under the tool: playback on both boards, no growth over play/stop cycles",
+TEST_CASE("dma_port fixed under the tool: playback on both boards, no growth over play/stop cycles, gate passes",
           "[dma][integration][tool]") {
     const std::string platform = GENERATE(std::string("rp2040"), std::string("rp2350"));
     const std::string sample = GENERATE(std::string("u8-mono"), std::string("s16-stereo"));
@@ -87,6 +87,9 @@ TEST_CASE("dma_port fixed under the tool: playback on both boards, no growth ove
         INFO("exit_leak at " << topFunction(leak));
         CHECK_FALSE(stackHasFunction(leak, "audio_dma_setup_playback"));
     }
+    ProcessResult check = runAnalyzer({"check", run.snapshot_dir});
+    INFO("leakscope check stdout:\n" << check.out << "stderr:\n" << check.err);
+    CHECK(check.exit_code == 0);
 }
 
 TEST_CASE("dma_port fixed with the buffer allocation failed by the tool: clean error, injected_failure reported",

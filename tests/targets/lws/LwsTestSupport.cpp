@@ -1,11 +1,7 @@
 #include "LwsTestSupport.h"
 
-#include <arpa/inet.h>
 #include <catch2/catch.hpp>
-#include <netinet/in.h>
 #include <sstream>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace leakscope::lws_tests {
 namespace {
@@ -31,10 +27,18 @@ nlohmann::json stackFrames(const nlohmann::json& snapshot, const nlohmann::json&
 
 }  // namespace
 
-CycleSnapshots loadCycleSnapshots(const testing::ToolRun& run) {
+CycleSnapshots loadCycleSnapshots(const testing::ToolRun& run, int every) {
+    const std::string cycle_suffix = "-cycle.lksnap";
     CycleSnapshots series;
     int starts = 0;
     for (const auto& file : run.snapshots()) {
+        bool is_cycle = file.size() > cycle_suffix.size() &&
+                        file.compare(file.size() - cycle_suffix.size(), cycle_suffix.size(), cycle_suffix) == 0;
+        if (is_cycle) {
+            int number = ++series.cycles_taken;
+            if (number != 1 && number % every != 0) continue;
+            series.cycle_numbers.push_back(number);
+        }
         nlohmann::json shown = testing::showSnapshot(file);
         std::string label = shown.value("label", "");
         if (label == "start") {
@@ -43,6 +47,7 @@ CycleSnapshots loadCycleSnapshots(const testing::ToolRun& run) {
         } else if (label == "cycle") {
             series.cycles.push_back(shown);
         }
+        if (is_cycle) REQUIRE(label == "cycle");
     }
     INFO("snapshots in " << run.snapshot_dir << ": " << run.snapshots().size());
     REQUIRE(starts == 1);
@@ -109,18 +114,6 @@ std::string describeExtraHandles(const nlohmann::json& snapshot, const std::set<
             << firstFrames(stackFrames(snapshot, handle.value("stack_id", nlohmann::json())), 8) << '\n';
     }
     return out.str();
-}
-
-bool udpPortIsFree(unsigned short port) {
-    int probe = socket(AF_INET, SOCK_DGRAM, 0);
-    if (probe < 0) return false;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    bool free = bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-    close(probe);
-    return free;
 }
 
 }  // namespace leakscope::lws_tests

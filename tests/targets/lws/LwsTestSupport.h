@@ -15,12 +15,16 @@ namespace leakscope::lws_tests {
 // The snapshots a target took through the API, in time order (`leakscope show` JSON).
 struct CycleSnapshots {
     nlohmann::json start;                // label "start": before the first cycle
-    std::vector<nlohmann::json> cycles;  // label "cycle": one per completed cycle
+    std::vector<nlohmann::json> cycles;  // label "cycle": one per completed cycle (or per sampled one)
+    std::vector<int> cycle_numbers;      // 1-based cycle of each entry of `cycles`
+    int cycles_taken = 0;                // "cycle" snapshots in the run, shown or not
 };
 
-// Shows every snapshot of the run and sorts them by label; fails the test (REQUIRE) when there is
-// not exactly one "start" snapshot.
-CycleSnapshots loadCycleSnapshots(const testing::ToolRun& run);
+// Shows the "start" snapshot and the "cycle" snapshots of the run (with `every` > 1: cycle 1 and every
+// `every`-th cycle, for long runs where showing each file would dominate the test's time; the label is
+// read from the file name, <ns>-<pid>-<index>-<label>.lksnap, docs/architecture.md). Fails the test
+// (REQUIRE) when there is not exactly one "start" snapshot.
+CycleSnapshots loadCycleSnapshots(const testing::ToolRun& run, int every = 1);
 
 // The fds of a snapshot's live handles.
 std::set<int> openFds(const nlohmann::json& snapshot);
@@ -44,8 +48,5 @@ std::string describeFindings(const nlohmann::json& report);
 // The handles a snapshot holds that are not in `baseline`, one per line with kind, details and the
 // first frames of the stack that opened them, for INFO().
 std::string describeExtraHandles(const nlohmann::json& snapshot, const std::set<int>& baseline);
-
-// Whether the port is free to bind for UDP on 127.0.0.1 right now.
-bool udpPortIsFree(unsigned short port);
 
 }  // namespace leakscope::lws_tests

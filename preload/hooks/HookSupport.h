@@ -1,0 +1,119 @@
+// What every handle hook shares: the typed real function behind an interposed symbol, the errno
+// keeper, and the inline steps that record a handle or a bad close. The steps that capture a stack
+// are always_inline so that the hook stays one frame: captureStack() drops the preload's own frames by
+// their addresses, and an inlined helper keeps the walk through them short.
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <type_traits>
+
+#include "hooks/Export.h"
+#include "tables/HandleTable.h"
+#include "tracker/ErrnoKeeper.h"
+#include "tracker/TrackerCore.h"
+
+namespace leakscope::preload::handles {
+
+// The real function behind one interposed symbol, resolved on first use through the core's
+// resolveNext. Lock-free: two threads racing resolve twice and store the same pointer.
+template <typename Function>
+class RealFunction {
+public:
+    constexpr explicit RealFunction(const char* name) noexcept : name_(name) {}
+
+    // nullptr when this libc does not have the symbol (callers fail with ENOSYS).
+    Function get() noexcept {
+        Function function = function_.load(std::memory_order_acquire);
+        if (!function) {
+            function = reinterpret_cast<Function>(resolveNext(name_));
+            function_.store(function, std::memory_order_release);
+        }
+        return function;
+    }
+
+private:
+    const char* name_;
+    std::atomic<Function> function_{nullptr};
+};
+
+// Calls the real function; when this libc lacks it, fails the way a missing syscall does (ENOSYS).
+template <typename Function, typename... Args>
+inline auto callReal(RealFunction<Function>& real, Args... args) noexcept {
+    using Result = std::invoke_result_t<Function, Args...>;
+    const Function function = real.get();
+    if (!function) {
+        errno = ENOSYS;
+        if constexpr (std::is_pointer_v<Result>) {
+            return Result{nullptr};
+        } else {
+            return Result(-1);
+        }
+    }
+    return function(args...);
+}
+
+// Set by handles::initialise(): hooks record only once the baseline of inherited fds is in the table
+// (and not at all when the core does not track handles and so never calls initialise).
+bool handleTrackingEnabled() noexcept;
+
+// True when this hook call should touch the table: outermost guard on this thread, tracker running.
+inline bool shouldRecord(const ReentryGuard& guard) noexcept {
+    return guard.owns() && trackerActive() && handleTrackingEnabled();
+}
+
+// Stamps entry (fd set by the caller) with sequence, thread and the caller's stack and records it.
+[[gnu::always_inline]] inline void recordHandle(HandleEntry& entry) noexcept {
+    entry.sequence = nextSequence();
+    entry.thread_id = currentThreadId();
+    entry.stack_id = captureStack();
+    handleTable().recordOpened(entry);
+}
+
+// Records the fd a real call just returned (nothing when it failed, fd < 0): `describe(entry)` fills
+// the kind and details. Called after the real function, never around it, so that blocking calls
+// (accept, open of a FIFO) do not hold the recursion guard and libc's allocations inside the real call
+// (fopen's FILE, opendir's DIR) are tracked like any other.
+template <typename Describe>
+[[gnu::always_inline]] inline void recordNewFd(int fd, Describe&& describe) noexcept {
+    ReentryGuard guard;
+    if (fd < 0 || !shouldRecord(guard)) return;
+    HandleEntry entry;
+    entry.fd = fd;
+    describe(entry);
+    recordHandle(entry);
+}
+
+// What a closing hook does with the fd it is about to close.
+enum class CloseAction {
+    PassThrough,    // not recording (the tracker's own close, or tracking off): just call the real close
+    PretendClosed,  // a tracker fd: not closed, the program is told it was
+    Track,          // close it and account for it
+};
+
+// Before the real close. Tracker fds are never closed: daemons close every fd from 3 to 1023, and the
+// tracker's snapshot file and libunwind's pipe must survive that, so the program is told the close worked.
+// Otherwise the slot is marked closed now (see HandleTable::takeForClose for why before, not after).
+inline CloseAction beginClose(int fd, TakenHandle& taken) noexcept {
+    ReentryGuard guard;
+    if (!shouldRecord(guard)) return CloseAction::PassThrough;
+    if (isTrackerFd(fd)) return CloseAction::PretendClosed;
+    taken = handleTable().takeForClose(fd);
+    return CloseAction::Track;
+}
+
+// After the real close of fd returned `result` with errno `error`: a close that failed with EBADF is a
+// bad close, or a double close when this process closed the fd before and nobody reopened it. Any
+// other result means the fd is gone (Linux releases the fd even when close reports EINTR or EIO).
+[[gnu::always_inline]] inline void finishClose(int fd, const TakenHandle& taken, int result, int error) noexcept {
+    if (result == 0 || error != EBADF) return;
+    ReentryGuard guard;
+    if (!guard.owns()) return;
+    if (taken.previous != SlotState::Closed) handleTable().undoCloseMark(fd);
+    const auto kind = taken.previous == SlotState::Closed ? snapshot::EventKind::DoubleClose
+                                                          : snapshot::EventKind::BadClose;
+    handleTable().countBadClose();
+    recordEvent(kind, static_cast<uint64_t>(static_cast<int64_t>(fd)), 0, captureStack());
+}
+
+}  // namespace leakscope::preload::handles

@@ -1,0 +1,152 @@
+// Environment parsing for the preload. Every variable is documented in docs/configuration.md.
+#include "lifecycle/Config.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+namespace leakscope::preload {
+namespace {
+
+Config gConfig;
+
+// Strict unsigned decimal: digits only, no sign, no overflow.
+bool parseUnsigned(const char* text, uint64_t* value) noexcept {
+    if (!text || !*text) return false;
+    uint64_t result = 0;
+    for (const char* p = text; *p; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        uint64_t digit = static_cast<uint64_t>(*p - '0');
+        if (result > (UINT64_MAX - digit) / 10) return false;
+        result = result * 10 + digit;
+    }
+    *value = result;
+    return true;
+}
+
+bool copyString(char* out, size_t size, const char* text) noexcept {
+    size_t length = std::strlen(text);
+    if (length >= size) return false;
+    std::memcpy(out, text, length + 1);
+    return true;
+}
+
+void readDepth() noexcept {
+    const char* text = getenv("LEAKSCOPE_DEPTH");
+    if (!text) return;
+    uint64_t value = 0;
+    if (parseUnsigned(text, &value) && value >= 1 && value <= 256) {
+        gConfig.depth = static_cast<uint32_t>(value);
+        return;
+    }
+    logMessage(LogLevel::Warn, "LEAKSCOPE_DEPTH=\"%s\" is not a number from 1 to 256; using 32", text);
+}
+
+void readTrack() noexcept {
+    const char* text = getenv("LEAKSCOPE_TRACK");
+    if (!text) return;
+    bool memory = false, handles = false;
+    const char* item = text;
+    while (true) {
+        const char* end = std::strchr(item, ',');
+        size_t length = end ? static_cast<size_t>(end - item) : std::strlen(item);
+        if (length == 6 && std::strncmp(item, "memory", 6) == 0) {
+            memory = true;
+        } else if (length == 7 && std::strncmp(item, "handles", 7) == 0) {
+            handles = true;
+        } else if (length != 0) {
+            logMessage(LogLevel::Warn, "LEAKSCOPE_TRACK=\"%s\" is not a comma list of memory, handles; using memory,handles",
+                       text);
+            return;
+        }
+        if (!end) break;
+        item = end + 1;
+    }
+    gConfig.track_memory = memory;
+    gConfig.track_handles = handles;
+}
+
+void readInterval() noexcept {
+    const char* text = getenv("LEAKSCOPE_INTERVAL_MS");
+    if (!text) return;
+    uint64_t value = 0;
+    if (parseUnsigned(text, &value) && value <= 86400000ull * 365) {
+        gConfig.interval_ms = value;
+        return;
+    }
+    logMessage(LogLevel::Warn, "LEAKSCOPE_INTERVAL_MS=\"%s\" is not a number of milliseconds; using 0 (off)", text);
+}
+
+void readFollowExec() noexcept {
+    const char* text = getenv("LEAKSCOPE_FOLLOW_EXEC");
+    if (!text) return;
+    if (std::strcmp(text, "1") == 0) {
+        gConfig.follow_exec = true;
+    } else if (std::strcmp(text, "0") == 0) {
+        gConfig.follow_exec = false;
+    } else {
+        logMessage(LogLevel::Warn, "LEAKSCOPE_FOLLOW_EXEC=\"%s\" is not 0 or 1; using 1", text);
+    }
+}
+
+void readLogLevel() noexcept {
+    const char* text = getenv("LEAKSCOPE_LOG");
+    if (!text) return;
+    static constexpr struct {
+        const char* name;
+        LogLevel level;
+    } kLevels[] = {{"off", LogLevel::Off},   {"error", LogLevel::Error}, {"warn", LogLevel::Warn},
+                   {"info", LogLevel::Info}, {"debug", LogLevel::Debug}};
+    for (const auto& known : kLevels) {
+        if (std::strcmp(text, known.name) == 0) {
+            gConfig.log_level = known.level;
+            setLogLevel(known.level);
+            return;
+        }
+    }
+    logMessage(LogLevel::Warn, "LEAKSCOPE_LOG=\"%s\" is not one of off, error, warn, info, debug; using warn", text);
+}
+
+void readOutputDir() noexcept {
+    const char* text = getenv("LEAKSCOPE_OUTPUT_DIR");
+    if (!text) return;
+    if (*text && copyString(gConfig.output_dir, sizeof(gConfig.output_dir), text)) return;
+    logMessage(LogLevel::Warn, "LEAKSCOPE_OUTPUT_DIR is empty or longer than 4095 bytes; using ./leakscope-out");
+}
+
+void readSnapSignal() noexcept {
+    const char* text = getenv("LEAKSCOPE_SNAP_SIGNAL");
+    if (!text) return;
+    uint64_t value = 0;
+    if (parseUnsigned(text, &value) && value >= 1 && value <= static_cast<uint64_t>(SIGRTMAX) && value != SIGKILL &&
+        value != SIGSTOP) {
+        gConfig.snap_signal = static_cast<int>(value);
+        return;
+    }
+    logMessage(LogLevel::Warn, "LEAKSCOPE_SNAP_SIGNAL=\"%s\" is not a signal number that can be caught; using SIGRTMIN+7",
+               text);
+}
+
+void readFailAlloc() noexcept {
+    const char* text = getenv("LEAKSCOPE_FAIL_ALLOC");
+    if (!text || !*text) return;
+    if (copyString(gConfig.fail_alloc, sizeof(gConfig.fail_alloc), text)) return;
+    logMessage(LogLevel::Warn, "LEAKSCOPE_FAIL_ALLOC is longer than 1023 bytes; fault injection is off");
+}
+
+}  // namespace
+
+void loadConfig() noexcept {
+    readLogLevel();  // first, so that the other warnings honour LEAKSCOPE_LOG=off
+    readOutputDir();
+    readDepth();
+    readTrack();
+    readInterval();
+    readFollowExec();
+    readSnapSignal();
+    readFailAlloc();
+}
+
+const Config& config() noexcept { return gConfig; }
+
+}  // namespace leakscope::preload

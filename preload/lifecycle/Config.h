@@ -1,0 +1,28 @@
+// The preload's configuration, read from the environment in one place (docs/configuration.md is the
+// table). A bad value prints one warning line and the default is used; nothing here can fail.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lifecycle/Log.h"
+
+namespace leakscope::preload {
+
+struct Config {
+    char output_dir[4096] = "./leakscope-out";  // LEAKSCOPE_OUTPUT_DIR
+    uint32_t depth = 32;                        // LEAKSCOPE_DEPTH, 1..256
+    bool track_memory = true;                   // LEAKSCOPE_TRACK contains "memory"
+    bool track_handles = true;                  // LEAKSCOPE_TRACK contains "handles"
+    uint64_t interval_ms = 0;                   // LEAKSCOPE_INTERVAL_MS, 0 = off
+    bool follow_exec = true;                    // LEAKSCOPE_FOLLOW_EXEC
+    LogLevel log_level = LogLevel::Warn;        // LEAKSCOPE_LOG
+    int snap_signal = 0;                        // LEAKSCOPE_SNAP_SIGNAL, 0 = SIGRTMIN+7
+    char fail_alloc[1024] = "";                 // LEAKSCOPE_FAIL_ALLOC, parsed by FaultInjection
+};
+
+// Reads the environment (getenv only: safe before main). Called once by the core's initialisation.
+void loadConfig() noexcept;
+const Config& config() noexcept;
+
+}  // namespace leakscope::preload

@@ -1,0 +1,180 @@
+// The tracker's lifecycle: first-use tables (from the first hook call, possibly before libc has
+// finished starting), constructor-time configuration, the exit snapshot, and fork.
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <link.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "lifecycle/Config.h"
+#include "tables/EventStore.h"
+#include "tracker/FaultInjection.h"
+#include "tables/LiveTable.h"
+#include "lifecycle/Log.h"
+#include "unwind/ModuleMap.h"
+#include "hooks/RealFunctions.h"
+#include "tables/StackTable.h"
+#include "tracker/ThreadState.h"
+#include "tracker/TrackerCore.h"
+#include "tracker/TrackerInternals.h"
+#include "lifecycle/Triggers.h"
+#include "unwind/CfiWalker.h"
+#include "unwind/Unwinder.h"
+
+namespace leakscope::preload {
+namespace {
+
+std::atomic<bool> gTablesReady{false};
+std::atomic<bool> gConfigured{false};
+std::atomic<bool> gTornDown{false};
+// memoryTrackingOn() minus the per-thread fork check, folded into one flag for the hooks' fast path.
+std::atomic<bool> gMemoryOn{false};
+std::atomic<uint64_t> gProcessStartNs{0};
+std::atomic<uint64_t> gPid{0};
+
+uint64_t monotonicNs() noexcept {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+
+// The text range of libleakscope.so itself: frames in it are never part of a recorded stack.
+int findOwnModule(struct dl_phdr_info* info, size_t, void* context) noexcept {
+    auto own = reinterpret_cast<uint64_t>(context);
+    uint64_t start = UINT64_MAX, end = 0;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& header = info->dlpi_phdr[i];
+        if (header.p_type != PT_LOAD) continue;
+        uint64_t segment = info->dlpi_addr + header.p_vaddr;
+        if (segment < start) start = segment;
+        if (segment + header.p_memsz > end) end = segment + header.p_memsz;
+    }
+    if (own < start || own >= end) return 0;
+    setOwnCodeRange(start, end);
+    return 1;
+}
+
+// fork(): prepare takes every tracker lock so the child never inherits one held by a thread that
+// does not exist there; hooks that run on this thread in between bypass the tables (see
+// forkLocksHeldHere()).
+thread_local bool tForkLocksHeld __attribute__((tls_model("initial-exec"))) = false;
+
+void prepareFork() noexcept {
+    tForkLocksHeld = true;
+    lockTrackerForFork();
+}
+
+void parentAfterFork() noexcept {
+    unlockTrackerAfterFork();
+    tForkLocksHeld = false;
+}
+
+void childAfterFork() noexcept {
+    unlockTrackerAfterFork();
+    resetSnapshotStateInChild();
+    resetThreadStateInChild();
+    gPid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
+    gProcessStartNs.store(monotonicNs(), std::memory_order_relaxed);
+    tForkLocksHeld = false;
+    {
+        ReentryGuard guard;
+        if (config().track_handles) handles::afterForkInChild();
+        triggers::restartInChild();
+    }
+}
+
+}  // namespace
+
+bool forkLocksHeldHere() noexcept { return tForkLocksHeld; }
+
+bool ensureCoreTables() noexcept {
+    if (gTablesReady.load(std::memory_order_acquire)) return true;
+    static std::atomic<bool> initialising{false};
+    if (initialising.exchange(true, std::memory_order_acq_rel)) {
+        // Another thread maps the tables; this hook runs untracked rather than wait inside malloc.
+        return gTablesReady.load(std::memory_order_acquire);
+    }
+    bool ok = live_table::initialise() && stack_table::initialise();
+    gProcessStartNs.store(monotonicNs(), std::memory_order_relaxed);
+    gPid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
+    gTablesReady.store(ok, std::memory_order_release);
+    if (ok && (!gConfigured.load(std::memory_order_acquire) || config().track_memory))
+        gMemoryOn.store(true, std::memory_order_release);
+    return ok;
+}
+
+bool trackerConfigured() noexcept { return gConfigured.load(std::memory_order_acquire); }
+
+bool trackerActive() noexcept {
+    return gConfigured.load(std::memory_order_acquire) && !gTornDown.load(std::memory_order_relaxed);
+}
+
+bool memoryTrackingOn() noexcept {
+    // Before the constructor has read the configuration, memory is tracked (the default), so that
+    // blocks allocated early are known when they are freed later.
+    return gTablesReady.load(std::memory_order_acquire) && !gTornDown.load(std::memory_order_relaxed) &&
+           (!gConfigured.load(std::memory_order_relaxed) || config().track_memory) && !tForkLocksHeld;
+}
+
+bool memoryHooksTrack() noexcept {
+    if (gMemoryOn.load(std::memory_order_acquire)) return !tForkLocksHeld;
+    return ensureCoreTables() && memoryTrackingOn();
+}
+
+uint64_t processStartNs() noexcept { return gProcessStartNs.load(std::memory_order_relaxed); }
+uint64_t trackedPid() noexcept { return gPid.load(std::memory_order_relaxed); }
+
+void lockTrackerForFork() noexcept {
+    // One fixed order everywhere: snapshot, modules, events, walk rules, stacks, live table.
+    lockSnapshotForFork();
+    module_map::lockForFork();
+    event_store::lockForFork();
+    cfi_walker::lockForFork();
+    stack_table::lockAllForFork();
+    live_table::lockAllForFork();
+}
+
+void unlockTrackerAfterFork() noexcept {
+    live_table::unlockAllAfterFork();
+    stack_table::unlockAllAfterFork();
+    cfi_walker::unlockAfterFork();
+    event_store::unlockAfterFork();
+    module_map::unlockAfterFork();
+    unlockSnapshotAfterFork();
+}
+
+// Runs when the preload is initialised by the dynamic loader: after libc, before the program's own
+// constructors and main. The real allocator may have been in use (through the hooks) for a while.
+__attribute__((constructor(101))) void initialiseTracker() noexcept {
+    ReentryGuard guard;
+    realAllocator();
+    if (!ensureCoreTables()) {
+        logMessage(LogLevel::Error, "cannot map the tracking tables; this process is not tracked");
+        return;
+    }
+    loadConfig();
+    if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
+    rememberTrackingEnvironment();
+    dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
+    if (!unwinder::initialise())
+        logMessage(LogLevel::Warn, "libunwind.so.8 could not be loaded; stacks are not recorded");
+    if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
+    module_map::refresh();
+    if (config().track_handles) handles::initialise();
+    pthread_atfork(prepareFork, parentAfterFork, childAfterFork);
+    gConfigured.store(true, std::memory_order_release);
+    triggers::install();
+    logMessage(LogLevel::Debug, "tracking pid %d, output %s, depth %u, unwinder %s", getpid(), config().output_dir,
+               config().depth, unwinder::name());
+}
+
+// Return from main and exit() end here (after the program's own static destructors).
+__attribute__((destructor(101))) void finishTracker() noexcept {
+    if (!trackerConfigured()) return;
+    takeExitSnapshot();
+    gMemoryOn.store(false, std::memory_order_relaxed);
+    gTornDown.store(true, std::memory_order_relaxed);
+}
+
+}  // namespace leakscope::preload

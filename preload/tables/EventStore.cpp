@@ -1,0 +1,64 @@
+// The bounded event store (see EventStore.h).
+#include "tables/EventStore.h"
+
+#include <atomic>
+
+#include "tables/SpinLock.h"
+
+namespace leakscope::preload::event_store {
+namespace {
+
+constexpr size_t kKinds = 6;  // EventKind values 1..5; slot 0 unused
+
+struct KindStore {
+    snapshot::EventRecord records[kEventsPerKind];
+    size_t stored = 0;
+    std::atomic<uint64_t> seen{0};
+};
+
+SpinLock gLock;
+KindStore gStores[kKinds];
+std::atomic<uint64_t> gDropped{0};
+
+size_t indexOf(snapshot::EventKind kind) noexcept {
+    auto index = static_cast<size_t>(kind);
+    return index < kKinds ? index : 0;
+}
+
+}  // namespace
+
+void record(snapshot::EventKind kind, uint64_t value, uint64_t size, uint32_t stack_id, uint64_t sequence,
+            uint32_t thread_id) noexcept {
+    KindStore& store = gStores[indexOf(kind)];
+    store.seen.fetch_add(1, std::memory_order_relaxed);
+    SpinLockHolder hold(gLock);
+    if (store.stored == kEventsPerKind) {
+        gDropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    snapshot::EventRecord& event = store.records[store.stored++];
+    event = snapshot::EventRecord{};
+    event.kind = static_cast<uint16_t>(kind);
+    event.stack_id = stack_id;
+    event.sequence = sequence;
+    event.value = value;
+    event.size = size;
+    event.thread_id = thread_id;
+}
+
+uint64_t countOf(snapshot::EventKind kind) noexcept {
+    return gStores[indexOf(kind)].seen.load(std::memory_order_relaxed);
+}
+
+uint64_t dropped() noexcept { return gDropped.load(std::memory_order_relaxed); }
+
+void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) noexcept {
+    SpinLockHolder hold(gLock);
+    for (size_t kind = 1; kind < kKinds; ++kind)
+        for (size_t i = 0; i < gStores[kind].stored; ++i) visit(gStores[kind].records[i], context);
+}
+
+void lockForFork() noexcept { gLock.lock(); }
+void unlockAfterFork() noexcept { gLock.unlock(); }
+
+}  // namespace leakscope::preload::event_store

@@ -1,0 +1,149 @@
+// Allocation bookkeeping: hook -> (guard) -> stack -> fault injection -> real call -> live table.
+#include "tracker/MemoryTracker.h"
+
+#include <atomic>
+#include <cerrno>
+
+#include "tables/EventStore.h"
+#include "tracker/ErrnoKeeper.h"
+#include "tracker/FaultInjection.h"
+#include "tables/LiveTable.h"
+#include "hooks/RealFunctions.h"
+#include "tables/StackTable.h"
+#include "tracker/TrackerCore.h"
+#include "tracker/TrackerInternals.h"
+
+namespace leakscope::preload {
+namespace {
+
+// Live bytes of tracked blocks, kept globally only for the peak (the shards hold the exact counters).
+std::atomic<int64_t> gLiveBytes{0};
+std::atomic<int64_t> gPeakLiveBytes{0};
+
+void adjustLiveBytes(int64_t delta) noexcept {
+    if (delta == 0) return;
+    int64_t now = gLiveBytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+    int64_t peak = gPeakLiveBytes.load(std::memory_order_relaxed);
+    while (now > peak && !gPeakLiveBytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+}
+
+inline uint64_t addressOf(const void* pointer) noexcept { return reinterpret_cast<uint64_t>(pointer); }
+
+LiveEntry trackedEntry(void* pointer, size_t size, uint32_t stack_id) noexcept {
+    return LiveEntry{addressOf(pointer), size, nextSequence(), stack_id, currentThreadId()};
+}
+
+void recordWithFreshStack(snapshot::EventKind kind, uint64_t value, uint64_t size) noexcept {
+    recordEvent(kind, value, size, captureStack());
+}
+
+}  // namespace
+
+void recordEvent(snapshot::EventKind kind, uint64_t value, uint64_t size, uint32_t stack_id) noexcept {
+    event_store::record(kind, value, size, stack_id, nextSequence(), currentThreadId());
+}
+
+void fillMemoryCounters(snapshot::Counters& counters) noexcept {
+    LiveCounters live = live_table::sumCounters();
+    counters.allocations = live.allocations;
+    counters.frees = live.frees;
+    counters.reallocations = live.reallocations;
+    counters.bytes_allocated = live.bytes_allocated;
+    counters.bytes_freed = live.bytes_freed;
+    counters.live_allocations = live.live_allocations;
+    counters.live_bytes = live.live_bytes;
+    int64_t peak = gPeakLiveBytes.load(std::memory_order_relaxed);
+    counters.peak_live_bytes = peak > 0 ? static_cast<uint64_t>(peak) : 0;
+    if (counters.peak_live_bytes < counters.live_bytes) counters.peak_live_bytes = counters.live_bytes;
+    counters.bad_frees = event_store::countOf(snapshot::EventKind::BadFree);
+    counters.bad_closes = event_store::countOf(snapshot::EventKind::BadClose) +
+                          event_store::countOf(snapshot::EventKind::DoubleClose);
+    counters.failed_allocations = event_store::countOf(snapshot::EventKind::FailedAllocation);
+    counters.injected_failures = event_store::countOf(snapshot::EventKind::InjectedFailure);
+    counters.events_dropped = event_store::dropped();
+    counters.stacks = stack_table::count();
+    counters.stack_table_full = stack_table::fullCount();
+}
+
+namespace memory {
+
+bool prepareAllocation(size_t size, uint32_t* stack_id) noexcept {
+    ErrnoKeeper keep_errno;
+    if (!fault_injection::active()) {
+        *stack_id = captureStack();
+        return false;
+    }
+    uint64_t frames[kCaptureBufferFrames];
+    uint16_t depth = 0;
+    *stack_id = captureStackWithFrames(frames, &depth);
+    if (!fault_injection::shouldFail(size, frames, depth)) return false;
+    recordEvent(snapshot::EventKind::InjectedFailure, 0, size, *stack_id);
+    return true;
+}
+
+void recordAllocation(void* pointer, size_t size, uint32_t stack_id) noexcept {
+    ErrnoKeeper keep_errno;
+    if (!pointer) {
+        recordEvent(snapshot::EventKind::FailedAllocation, 0, size, stack_id);
+        return;
+    }
+    if (live_table::insert(trackedEntry(pointer, size, stack_id))) adjustLiveBytes(static_cast<int64_t>(size));
+}
+
+void recordInternalAllocation(void* pointer, size_t size) noexcept {
+    if (!pointer) return;
+    ErrnoKeeper keep_errno;
+    live_table::insert(LiveEntry{addressOf(pointer), size, 0, 0, 0});
+}
+
+void recordFree(void* pointer, bool owned) noexcept {
+    ErrnoKeeper keep_errno;
+    LiveEntry removed{};
+    if (live_table::remove(addressOf(pointer), &removed)) {
+        if (removed.sequence != 0) adjustLiveBytes(-static_cast<int64_t>(removed.size));
+        return;
+    }
+    if (owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), 0);
+}
+
+void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept {
+    uint32_t stack_id = 0;
+    if (owned && size != 0 && prepareAllocation(size, &stack_id)) {
+        errno = ENOMEM;  // injected: the old block stays valid and tracked, as with a real failure
+        return nullptr;
+    }
+    LiveEntry old{};
+    bool known;
+    {
+        ErrnoKeeper keep_errno;
+        known = live_table::detach(addressOf(pointer), &old);
+        if (!known && owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), size);
+    }
+    void* result = real_realloc(pointer, size);
+    ErrnoKeeper keep_errno;  // from here on errno is the real realloc's
+    int64_t old_bytes = known && old.sequence != 0 ? static_cast<int64_t>(old.size) : 0;
+    if (!result) {
+        if (size == 0) {  // glibc: realloc(p, 0) frees p
+            if (known) live_table::countDetachedFree(old);
+            adjustLiveBytes(-old_bytes);
+        } else {
+            if (known) live_table::reattach(old);
+            if (owned) recordEvent(snapshot::EventKind::FailedAllocation, 0, size, stack_id);
+        }
+        return result;
+    }
+    LiveEntry fresh = owned ? trackedEntry(result, size, stack_id) : LiveEntry{addressOf(result), size, 0, 0, 0};
+    if (!known) {
+        live_table::insert(fresh);
+    } else if (result == pointer) {
+        live_table::insertResizedInPlace(old, fresh);
+    } else {
+        live_table::insertMoved(old, fresh);
+    }
+    adjustLiveBytes((fresh.sequence != 0 ? static_cast<int64_t>(size) : 0) - old_bytes);
+    return result;
+}
+
+}  // namespace memory
+}  // namespace leakscope::preload
