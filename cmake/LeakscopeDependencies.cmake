@@ -3,7 +3,6 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 
-pkg_check_modules(LIBUNWIND REQUIRED IMPORTED_TARGET libunwind)        # libunwind-dev
 pkg_check_modules(LIBDW REQUIRED IMPORTED_TARGET libdw)                # libdw-dev (elfutils)
 pkg_check_modules(LIBWEBSOCKETS REQUIRED IMPORTED_TARGET libwebsockets) # libwebsockets-dev
 find_package(absl REQUIRED)                                            # libabsl-dev
