@@ -82,7 +82,7 @@ const CLI::Validator kFailAllocSpec(
     [](std::string& spec) -> std::string {
         char why[256] = "";
         if (leakscope::faultspec::isValid(spec.c_str(), why, sizeof(why))) return "";
-        return "\"" + spec + "\": " + why + " (docs/architecture.md)";
+        return "\"" + spec + "\": " + why + " (docs/configuration.md)";
     },
     "SPEC");
 
@@ -105,7 +105,7 @@ std::string unknownCommand(const CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
     CLI::App app{"leakscope: finds memory and handle leaks that happen across lifecycle events"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "leakscope 0.1.0");
+    app.set_version_flag("--version", std::string("leakscope ") + kToolVersion);
 
     std::string show_file;
     auto* show = app.add_subcommand("show", "Print one snapshot as JSON");

@@ -7,6 +7,8 @@ pkg_check_modules(LIBDW REQUIRED IMPORTED_TARGET libdw)                # libdw-d
 pkg_check_modules(LIBWEBSOCKETS REQUIRED IMPORTED_TARGET libwebsockets) # libwebsockets-dev
 find_package(absl REQUIRED)                                            # libabsl-dev
 find_package(spdlog REQUIRED)                                          # libspdlog-dev
-find_package(Catch2 2 REQUIRED)                                        # catch2 (2.13)
+if(LEAKSCOPE_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)                                      # catch2 (2.13)
+endif()
 find_package(CLI11 REQUIRED)                                           # libcli11-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
