@@ -100,7 +100,7 @@ const CLI::Validator kFailAllocSpec(
     [](std::string& spec) -> std::string {
         char why[256] = "";
         if (leakscope::faultspec::isValid(spec.c_str(), why, sizeof(why))) return "";
-        return "\"" + spec + "\": " + why + " (docs/architecture.md)";
+        return "\"" + spec + "\": " + why + " (docs/configuration.md)";
     },
     "SPEC");
 
@@ -131,7 +131,7 @@ std::string unknownCommand(const CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
     CLI::App app{"leakscope: finds memory and handle leaks that happen across lifecycle events"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "leakscope 0.1.0");
+    app.set_version_flag("--version", std::string("leakscope ") + kToolVersion);
     // Diagnostics of the analyzer itself (phase timings, what it decided), before or after the command.
     std::string log_level = "warn";
     int verbose = 0;

@@ -1,6 +1,18 @@
 # Test helpers shared by every folder.
 include(Catch)
 
+# A test case that cannot run ends with SKIP_TEST (tests/support/Skip.h): exit 77, listed as skipped.
+set(LEAKSCOPE_SKIP_RETURN_CODE 77)
+
+# Catch2's discovery splits CTest names at ';' (a test named "a; b" becomes an entry that runs nothing
+# and passes): after each build of a test executable, refuse test names with a semicolon.
+function(leakscope_check_catch_names target)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -DEXECUTABLE=$<TARGET_FILE:${target}>
+            -P ${PROJECT_SOURCE_DIR}/cmake/CheckCatchTestNames.cmake
+    VERBATIM)
+endfunction()
+
 # leakscope_add_catch_test(NAME <exe> SOURCES <src...> [LIBS <libs...>] [LABELS <labels...>])
 # Builds one Catch2 executable and registers each of its test cases as its own CTest test.
 function(leakscope_add_catch_test)
@@ -11,9 +23,10 @@ function(leakscope_add_catch_test)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
+  leakscope_check_catch_names(${ARG_NAME})
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_NAME}: "
-    PROPERTIES LABELS "${labels}" TIMEOUT 600
+    PROPERTIES LABELS "${labels}" TIMEOUT 600 SKIP_RETURN_CODE ${LEAKSCOPE_SKIP_RETURN_CODE}
     DISCOVERY_TIMEOUT 30)
 endfunction()
 
@@ -37,8 +50,9 @@ function(leakscope_add_integration_test)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
+  leakscope_check_catch_names(${ARG_NAME})
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_NAME}: "
-    PROPERTIES LABELS "${labels}" TIMEOUT 900
+    PROPERTIES LABELS "${labels}" TIMEOUT 900 SKIP_RETURN_CODE ${LEAKSCOPE_SKIP_RETURN_CODE}
     DISCOVERY_TIMEOUT 30)
 endfunction()

@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "core/SymbolizedFrame.h"
+#include "leakscope/version.h"
 
 namespace leakscope::analyzer {
 
 inline constexpr int kReportSchemaVersion = 1;
-inline constexpr const char* kToolVersion = "0.1.0";
+inline constexpr const char* kToolVersion = leakscope::kVersion;  // leakscope/version.h, from CMake
 
 // Finding types, as they appear in JSON and in --fail-on / suppressions.
 inline constexpr const char* kGrowth = "growth";

@@ -77,15 +77,16 @@ void readInterval() noexcept {
     logMessage(LogLevel::Warn, "LEAKSCOPE_INTERVAL_MS=\"%s\" is not a number of milliseconds; using 0 (off)", text);
 }
 
-void readFollowExec() noexcept {
-    const char* text = getenv("LEAKSCOPE_FOLLOW_EXEC");
+// A 0/1 switch; anything else keeps the default with one warning.
+void readSwitch(const char* name, bool* value) noexcept {
+    const char* text = getenv(name);
     if (!text) return;
     if (std::strcmp(text, "1") == 0) {
-        gConfig.follow_exec = true;
+        *value = true;
     } else if (std::strcmp(text, "0") == 0) {
-        gConfig.follow_exec = false;
+        *value = false;
     } else {
-        logMessage(LogLevel::Warn, "LEAKSCOPE_FOLLOW_EXEC=\"%s\" is not 0 or 1; using 1", text);
+        logMessage(LogLevel::Warn, "%s=\"%s\" is not 0 or 1; using %d", name, text, *value ? 1 : 0);
     }
 }
 
@@ -142,7 +143,8 @@ void loadConfig() noexcept {
     readDepth();
     readTrack();
     readInterval();
-    readFollowExec();
+    readSwitch("LEAKSCOPE_FOLLOW_EXEC", &gConfig.follow_exec);
+    readSwitch("LEAKSCOPE_VERIFY_UNWIND", &gConfig.verify_unwind);
     readSnapSignal();
     readFailAlloc();
 }

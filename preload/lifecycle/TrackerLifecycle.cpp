@@ -158,7 +158,7 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
     rememberTrackingEnvironment();
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
     if (!unwinder::initialise())
-        logMessage(LogLevel::Warn, "libunwind.so.8 could not be loaded; stacks are not recorded");
+        logMessage(LogLevel::Warn, "the CFI rule cache could not be mapped; every stack is walked by libgcc's unwinder");
     if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
     module_map::refresh();
     if (config().track_handles) handles::initialise();

@@ -34,7 +34,7 @@ void storeRule(uint64_t pc, uint64_t rule, uint64_t generation) noexcept {
 __attribute__((noinline)) uint64_t slowRule(uint64_t pc) noexcept {
     uint64_t generation = gGeneration.load(std::memory_order_acquire);
     uint64_t rule = ruleFromLoadedModules(pc);
-    storeRule(pc, rule, generation);  // unsupported pcs are cached too: they go to libunwind at once
+    storeRule(pc, rule, generation);  // unsupported pcs are cached too: they go to the full unwinder at once
     return rule;
 }
 

@@ -1,7 +1,7 @@
 // The rule cache: a direct-mapped table pc -> packed rule (CfiRule.h), 2^14 entries of two words in
 // one anonymous mapping (256 KiB reserved, touched only where used). Read without a lock on every
 // frame of every walk; written under a spin lock that a miss only tries (it never waits). Rules of
-// pcs the parser cannot express are cached too, so such frames go to libunwind at once.
+// pcs the parser cannot express are cached too, so such frames go to the full unwinder at once.
 // initialise(), forgetUnloadedCode() and the fork locks (CfiWalker.h) are the cache's.
 #pragma once
 

@@ -8,7 +8,7 @@
 //
 // Anything the cache cannot express (CFA expressions as in PLT stubs, signal trampolines, rbp or the
 // return address in another register, a pc without an FDE such as JIT code) makes walk() return -1,
-// and the caller repeats the whole capture with libunwind: stacks stay complete, only slower there.
+// and the caller repeats the whole capture with libgcc's unwinder: stacks stay complete, only slower there.
 #pragma once
 
 #include <cstdint>

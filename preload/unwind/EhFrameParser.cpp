@@ -320,7 +320,7 @@ uint64_t ruleFromFde(const uint8_t* fde, uint64_t pc) noexcept {
 uint64_t ruleFromHeader(const uint8_t* header, uint64_t pc) noexcept {
     if (header[0] != 1) return kUnsupported;
     uint8_t frame_pointer_encoding = header[1], count_encoding = header[2], table_encoding = header[3];
-    // ld always writes the table as datarel sdata4 pairs; anything else is left to libunwind.
+    // ld always writes the table as datarel sdata4 pairs; anything else is left to the full unwinder.
     if (table_encoding != 0x3b) return kUnsupported;
     auto base = reinterpret_cast<uint64_t>(header);
     Reader r{header + 4, header + 64};

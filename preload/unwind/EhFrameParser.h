@@ -6,7 +6,7 @@
 // Supported: CFA = rsp + k or rbp + k, rbp saved at CFA + k, return address at CFA - 8, an undefined
 // return address (the outermost frame). Anything else (CFA expressions as in PLT stubs, signal
 // frames, registers saved elsewhere, malformed or truncated tables, a pc in no module or in a module
-// without .eh_frame_hdr) is kUnsupported: never approximated, the caller then uses libunwind.
+// without .eh_frame_hdr) is kUnsupported: never approximated, the caller then uses the full unwinder.
 // Cold path: runs under the loader's lock (dl_iterate_phdr), allocates nothing, takes no lock of ours.
 #pragma once
 

@@ -1,17 +1,19 @@
 // Stack walking behind one interface, so the hooks do not know which walker ran.
 //
 // The implementation is a CFA-rule cache walk (CfiWalker.h: rbp where the CFI says the frame keeps a
-// frame pointer, the DWARF CFA elsewhere, a per-thread memo of the previous walk) with libunwind's
-// unw_backtrace as the fallback for frames the cache cannot express. libunwind is reached through
-// dlopen("libunwind.so.8", RTLD_LOCAL): linking libunwind.so normally would put its _Unwind_*
-// exception ABI into the target's global scope and make every C++ throw ~100x slower, and Debian's
-// libunwind.a is not PIC.
+// frame pointer, the DWARF CFA elsewhere, a per-thread memo of the previous walk) with libgcc's
+// _Unwind_Backtrace as the fallback for frames the cache cannot express. libgcc's unwinder is linked in
+// statically with hidden symbols: a shared unwinder in the target's global scope (libunwind.so's
+// _Unwind_*) would make every C++ throw ~100x slower, and libunwind holds a pipe open for the life of
+// the process (an fd the program could meet, issue 16). With LEAKSCOPE_VERIFY_UNWIND=1 every CFI walk
+// is repeated by libgcc and mismatches are logged (docs/configuration.md).
 #pragma once
 
 namespace leakscope::preload::unwinder {
 
-// Loads the unwinder. Cold path: called from the core's initialisation with the guard held.
-// Returns false (and captures then return 0 frames) when libunwind is not available.
+// Prepares the unwinder. Cold path: called from the core's initialisation with the guard held, after
+// loadConfig(). Returns false when the CFI rule cache could not be mapped; stacks are then still
+// recorded, every one walked by libgcc (slower).
 bool initialise() noexcept;
 bool ready() noexcept;
 

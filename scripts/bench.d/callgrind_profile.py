@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-# "562,334,711 (86.51%)  preload/AllocationHooks.cpp:malloc [/path/libleakscope.so]"
+# "562,334,711 (86.51%)  preload/hooks/AllocationHooks.cpp:malloc [/path/libleakscope.so]"
 _LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*?):(.+) \[(.+)\]\s*$")
 _TOTAL = re.compile(r"^\s*([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS")
 

@@ -43,7 +43,7 @@ TEST_CASE("growth sites of one call path merge into one finding with their total
     CHECK(merged.stack[0].line == 11);  // the largest site's stack is the one shown
 }
 
-TEST_CASE("findings of other keys, labels, processes or types stay apart; leaked handles never merge") {
+TEST_CASE("findings of other keys, labels, processes or types stay apart, leaked handles never merge") {
     std::vector<Finding> findings = {growthSite("k1", 10, 100), growthSite("k2", 10, 100)};
     findings.push_back(growthSite("k1", 10, 100));
     findings.back().label = "other";

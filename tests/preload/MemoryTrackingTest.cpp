@@ -1,10 +1,11 @@
 // The preload tracks memory exactly: known blocks from known functions, a multi-threaded storm,
-// allocations before main, the allocator's guarantees, and no change in behaviour or speed.
+// allocations before main, the allocator's guarantees, and no change in behaviour.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <set>
+#include <unistd.h>
 
 #include "PreloadTestSupport.h"
+#include "Skip.h"
 
 using namespace leakscope::testing;
 
@@ -31,15 +32,6 @@ void requireExactBlocks(const nlohmann::json& shown) {
         }
     }
     CHECK(allocationsFrom(shown, "known_temporary_churn").empty());
-}
-
-double secondsToRun(const std::vector<std::string>& argv, const ProcessOptions& options, std::string* out) {
-    auto start = std::chrono::steady_clock::now();
-    ProcessResult result = runProcess(argv, options);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    REQUIRE(result.exit_code == 0);
-    *out = result.out;
-    return seconds;
 }
 
 }  // namespace
@@ -121,7 +113,7 @@ TEST_CASE("allocations in a constructor before main and dlsym/dlopen's bootstrap
     CHECK(libm_unloaded);
 }
 
-TEST_CASE("alignment, zeroing and edge cases of every interposed function hold; output is the same") {
+TEST_CASE("alignment, zeroing and edge cases of every interposed function hold, output is the same") {
     TemporaryDirectory dir;
     ProcessResult plain = runProcess({LEAKSCOPE_TARGET_TESTPROG_ALLOCATOR_SEMANTICS});
     ProcessResult tracked = runWithPreload(dir.path(), {LEAKSCOPE_TARGET_TESTPROG_ALLOCATOR_SEMANTICS});
@@ -138,25 +130,24 @@ TEST_CASE("alignment, zeroing and edge cases of every interposed function hold; 
     CHECK(shown.at("counters").at("bad_frees") == 0);
 }
 
-TEST_CASE("an exception-heavy C++ program is not slowed down and prints the same") {
+// Speed is measured by scripts/bench, not asserted here. What made exceptions ~100x slower was a shared
+// unwinder's _Unwind_* in the program's global scope: the preload must export none, and the program
+// must print the same.
+TEST_CASE("an exception-heavy C++ program prints the same, and the preload exports no _Unwind_* symbol") {
     TemporaryDirectory dir;
-    ProcessOptions plain_options;
     ProcessOptions preload_options;
     preload_options.set_env["LD_PRELOAD"] = preloadPath();
     preload_options.set_env["LEAKSCOPE_OUTPUT_DIR"] = dir.path();
-    std::string plain_out, tracked_out;
-    // Best of three each, interleaved, so that a busy machine does not decide the ratio.
-    double plain = 1e9, tracked = 1e9;
-    for (int round = 0; round < 3; ++round) {
-        plain = std::min(plain, secondsToRun({LEAKSCOPE_TARGET_TESTPROG_EXCEPTIONS, "100000"}, plain_options, &plain_out));
-        tracked = std::min(tracked,
-                           secondsToRun({LEAKSCOPE_TARGET_TESTPROG_EXCEPTIONS, "100000"}, preload_options, &tracked_out));
-    }
-    INFO("without preload " << plain << " s, with preload " << tracked << " s");
-    CHECK(tracked_out == plain_out);
-    // libunwind's _Unwind_* in the global scope would make this ~100x; tracking the exception
-    // objects' allocations costs a little.
-    CHECK(tracked < 2.5 * plain + 0.05);
+    ProcessResult plain = runProcess({LEAKSCOPE_TARGET_TESTPROG_EXCEPTIONS, "100000"});
+    ProcessResult tracked = runProcess({LEAKSCOPE_TARGET_TESTPROG_EXCEPTIONS, "100000"}, preload_options);
+    REQUIRE(plain.exit_code == 0);
+    CHECK(tracked.exit_code == 0);
+    CHECK(tracked.out == plain.out);
+    if (access("/usr/bin/nm", X_OK) != 0) SKIP_TEST("/usr/bin/nm (binutils) is not installed");
+    ProcessResult symbols = runProcess({"/usr/bin/nm", "-D", "--defined-only", preloadPath()});
+    REQUIRE(symbols.exit_code == 0);
+    CHECK(symbols.out.find(" malloc\n") != std::string::npos);  // the listing is real
+    CHECK(symbols.out.find(" _Unwind_") == std::string::npos);
 }
 
 TEST_CASE("LEAKSCOPE_DEPTH limits the recorded frames and marks cut stacks truncated") {

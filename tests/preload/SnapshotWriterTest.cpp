@@ -122,7 +122,7 @@ TEST_CASE("SnapshotWriter: a written snapshot reads back field for field") {
     CHECK(snapshot.events[0].value == 0xDEAD);
 }
 
-TEST_CASE("SnapshotWriter: sections larger than the write buffer round-trip; mode 0600; no temp file") {
+TEST_CASE("SnapshotWriter: sections larger than the write buffer round-trip, mode 0600, no temp file") {
     ScratchDirectory dir;
     std::string path = writeSample(dir.path, 20000);  // 640 KB of allocation records
     auto read = readSnapshotFile(path);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "ProcessRunner.h"
+#include "Skip.h"
 #include "ToolRun.h"
 
 using leakscope::testing::ProcessResult;
@@ -91,8 +92,7 @@ TEST_CASE("a symlinked output directory is refused with one warning", "[torture]
 
 TEST_CASE("an output directory owned by another user is refused with one warning", "[torture]") {
     if (geteuid() != 0) {
-        WARN("not root: cannot make a directory owned by another user; skipped");
-        return;
+        SKIP_TEST("not root: cannot make a directory owned by another user");
     }
     TemporaryDirectory root;
     std::string foreign = root.path() + "/foreign";
@@ -114,8 +114,7 @@ TEST_CASE("a full disk costs one warning and leaves no partial file", "[torture]
     std::filesystem::create_directory(tiny);
     // A small tmpfs, filled up. Needs CAP_SYS_ADMIN; skipped without it.
     if (mount("tmpfs", tiny.c_str(), "tmpfs", 0, "size=64k,mode=0700") != 0) {
-        WARN("cannot mount a tmpfs here (" << std::strerror(errno) << "): skipped");
-        return;
+        SKIP_TEST("cannot mount a tmpfs here (" << std::strerror(errno) << ")");
     }
     struct UnmountAtEnd {
         std::string path;
@@ -137,8 +136,7 @@ TEST_CASE("snapshot files are opened O_EXCL|O_NOFOLLOW, mode 0600, then renamed 
     // traced program's environment only).
     std::string strace = "/usr/bin/strace";
     if (access(strace.c_str(), X_OK) != 0) {
-        WARN("strace is not installed: skipped");
-        return;
+        SKIP_TEST("strace is not installed");
     }
     TemporaryDirectory root;
     std::string output = root.path() + "/snapshots";
@@ -172,8 +170,7 @@ TEST_CASE("an unwritable output directory costs one warning and nothing else", "
     }
     // root writes through any mode bits: a read-only tmpfs is what is unwritable for it.
     if (mount("tmpfs", locked.c_str(), "tmpfs", MS_RDONLY, "size=64k,mode=0700") != 0) {
-        WARN("cannot mount a read-only tmpfs here (" << std::strerror(errno) << "): skipped");
-        return;
+        SKIP_TEST("cannot mount a read-only tmpfs here (" << std::strerror(errno) << ")");
     }
     struct UnmountAtEnd {
         std::string path;

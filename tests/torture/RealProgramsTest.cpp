@@ -1,10 +1,11 @@
 // Everyday programs nobody here wrote, run with and without the preload: same exit codes, same output,
 // and the snapshots every process of theirs wrote must be valid. A program that is not installed is
-// skipped with a warning, never failed.
+// reported as skipped by CTest (SKIP_RETURN_CODE), never failed and never passed.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "ProcessRunner.h"
+#include "Skip.h"
 #include "TortureRun.h"
 
 using leakscope::testing::TemporaryDirectory;
@@ -13,10 +14,10 @@ using namespace leakscope::torture;
 
 namespace {
 
-// Returns the program's path, or "" after a Catch2 warning that the test is skipped.
+// Returns the program's path; skips the test when it is not installed.
 std::string requireInstalled(const std::string& name) {
     std::string path = findInPath(name);
-    if (path.empty()) WARN(name << " is not installed: skipped");
+    if (path.empty()) SKIP_TEST(name << " is not installed");
     return path;
 }
 
@@ -31,7 +32,6 @@ void runAndCheck(const Scenario& scenario, size_t min_exited_processes = 1) {
 
 TEST_CASE("python3 running threads that allocate behaves the same under the preload", "[torture]") {
     std::string python = requireInstalled("python3");
-    if (python.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         writeFile(dir + "/threads.py", R"SCRIPT(import collections, hashlib, threading
@@ -55,7 +55,6 @@ print("blocks", len(blocks), sum(len(b) for b in blocks))
 
 TEST_CASE("git init, add and commit behave the same under the preload", "[torture]") {
     std::string git = requireInstalled("git");
-    if (git.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         writeFile(dir + "/README", "torture\n");
@@ -79,7 +78,6 @@ TEST_CASE("git init, add and commit behave the same under the preload", "[tortur
 
 TEST_CASE("bash with pipes, subshells and command substitution behaves the same under the preload", "[torture]") {
     std::string bash = requireInstalled("bash");
-    if (bash.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         writeFile(dir + "/script.sh", R"SCRIPT(set -e
@@ -107,7 +105,6 @@ exit 3
 
 TEST_CASE("cmake configuring and building a tiny C project behaves the same under the preload", "[torture]") {
     std::string cmake = requireInstalled("cmake");
-    if (cmake.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         std::filesystem::create_directories(dir + "/src");
@@ -123,7 +120,6 @@ TEST_CASE("cmake configuring and building a tiny C project behaves the same unde
 
 TEST_CASE("gcc compiling a file with a warning behaves the same under the preload", "[torture]") {
     std::string gcc = requireInstalled("gcc");
-    if (gcc.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         writeFile(dir + "/hello.c", R"SCRIPT(#include <stdio.h>
@@ -144,7 +140,6 @@ int main(void) {
 
 TEST_CASE("perl with hashes, regexes and a pipe behaves the same under the preload", "[torture]") {
     std::string perl = requireInstalled("perl");
-    if (perl.empty()) return;
     Scenario scenario;
     scenario.prepare = [](const std::string& dir) {
         writeFile(dir + "/script.pl", R"SCRIPT(use strict; use warnings;

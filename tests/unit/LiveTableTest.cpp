@@ -1,0 +1,134 @@
+// live_table (preload/tables/LiveTable.h): insert/remove with backward-shift deletion, growth, the
+// 24-byte slot packing at the limits of its fields, the counters, and the path where the table
+// cannot grow. The table is process-global: each test uses its own address range.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <sys/resource.h>
+#include <vector>
+
+#include "tables/LiveTable.h"
+
+using namespace leakscope::preload;
+
+namespace {
+
+LiveEntry entry(uint64_t address, uint64_t size = 16, uint32_t stack = 1, uint32_t thread = 7, uint64_t sequence = 1) {
+    return LiveEntry{address, size, sequence, stack, thread};
+}
+
+// Distinct, 16-byte aligned heap-like addresses starting at `base`.
+uint64_t addressAt(uint64_t base, uint64_t i) { return base + i * 16; }
+
+}  // namespace
+
+TEST_CASE("live_table: an inserted entry comes back whole and leaves once") {
+    REQUIRE(live_table::initialise());
+    LiveEntry in = entry(0x10000000, 100, 42, 9, 5);
+    REQUIRE(live_table::insert(in));
+    LiveEntry out{};
+    REQUIRE(live_table::remove(in.address, &out));
+    CHECK(out.address == in.address);
+    CHECK(out.size == 100);
+    CHECK(out.stack_id == 42);
+    CHECK(out.thread_id == 9);
+    CHECK(out.sequence == 5);
+    CHECK_FALSE(live_table::remove(in.address, &out));
+}
+
+TEST_CASE("live_table: removing every other of 300,000 entries keeps every survivor findable") {
+    // 300,000 entries over 128 shards of 1024 slots: every shard grows (doubling at 70% load), and
+    // deletions in long probe runs shift the followers back (no tombstones): a broken shift loses them.
+    REQUIRE(live_table::initialise());
+    constexpr uint64_t kBase = 0x200000000, kCount = 300000;
+    for (uint64_t i = 0; i < kCount; ++i) REQUIRE(live_table::insert(entry(addressAt(kBase, i), i + 1)));
+    LiveEntry out{};
+    for (uint64_t i = 0; i < kCount; i += 2) REQUIRE(live_table::remove(addressAt(kBase, i), &out));
+    for (uint64_t i = 0; i < kCount; ++i) {
+        bool present = live_table::remove(addressAt(kBase, i), &out);
+        INFO("entry " << i);
+        REQUIRE(present == (i % 2 == 1));
+        if (present) REQUIRE(out.size == i + 1);
+    }
+}
+
+TEST_CASE("live_table: slot packing keeps every field at its limit and clamps beyond it") {
+    REQUIRE(live_table::initialise());
+    constexpr uint64_t kMaxAddress = (uint64_t{1} << 48) - 16;
+    constexpr uint64_t kMaxSize = (uint64_t{1} << 47) - 1;
+    constexpr uint64_t kMaxSequence = (uint64_t{1} << 49) - 1;
+    constexpr uint32_t kMaxId = (1u << 24) - 1;
+    LiveEntry out{};
+    SECTION("at the limits") {
+        REQUIRE(live_table::insert(entry(kMaxAddress, kMaxSize, kMaxId, kMaxId, kMaxSequence)));
+        REQUIRE(live_table::remove(kMaxAddress, &out));
+        CHECK(out.address == kMaxAddress);
+        CHECK(out.size == kMaxSize);
+        CHECK(out.stack_id == kMaxId);
+        CHECK(out.thread_id == kMaxId);
+        CHECK(out.sequence == kMaxSequence);
+    }
+    SECTION("beyond them: clamped, never wrapped into another field") {
+        REQUIRE(live_table::insert(entry(0x3000000, kMaxSize + 5, 0xffffffffu, 0xffffffffu, kMaxSequence + 9)));
+        REQUIRE(live_table::remove(0x3000000, &out));
+        CHECK(out.size == kMaxSize);
+        CHECK(out.stack_id == kMaxId);
+        CHECK(out.thread_id == kMaxId);
+        CHECK(out.sequence == kMaxSequence);
+    }
+    SECTION("an address above 2^48 is refused, not truncated onto another block") {
+        CHECK_FALSE(live_table::insert(entry(uint64_t{1} << 48)));
+        CHECK_FALSE(live_table::remove(0, &out));
+    }
+}
+
+TEST_CASE("live_table: counters follow allocations, frees and reallocations, the tracker's own are not counted") {
+    REQUIRE(live_table::initialise());
+    LiveCounters before = live_table::sumCounters();
+    constexpr uint64_t kBase = 0x4000000;
+    REQUIRE(live_table::insert(entry(kBase, 100)));
+    REQUIRE(live_table::insert(entry(kBase + 16, 50)));
+    REQUIRE(live_table::insert(entry(kBase + 32, 999, 1, 1, /*sequence: the tracker's own*/ 0)));
+    LiveEntry old{};
+    REQUIRE(live_table::detach(kBase, &old));
+    live_table::insertMoved(old, entry(kBase + 48, 300));
+    LiveEntry freed{};
+    REQUIRE(live_table::remove(kBase + 16, &freed));
+    REQUIRE(live_table::remove(kBase + 32, &freed));
+    LiveCounters after = live_table::sumCounters();
+    CHECK(after.allocations - before.allocations == 3);  // 100, 50, and the moved block's 300
+    CHECK(after.frees - before.frees == 2);               // 50, and the moved block's old 100
+    CHECK(after.bytes_freed - before.bytes_freed == 150);
+    CHECK(after.reallocations - before.reallocations == 1);
+    CHECK(after.bytes_allocated - before.bytes_allocated == 450);
+    CHECK(after.live_allocations - before.live_allocations == 1);
+    CHECK(after.live_bytes - before.live_bytes == 300);
+    size_t visited = 0;
+    live_table::forEachTracked([](const LiveEntry& e, void* context) {
+        if (e.address == 0x4000000 + 48) ++*static_cast<size_t*>(context);
+        if (e.sequence == 0) ++*static_cast<size_t*>(context);  // must not happen
+    }, &visited);
+    CHECK(visited == 1);
+    REQUIRE(live_table::remove(kBase + 48, &freed));
+}
+
+TEST_CASE("live_table: when a shard cannot grow, insert fails and the table stays consistent") {
+    REQUIRE(live_table::initialise());
+    // No address space for the next doubling: mmap fails as it would under a hard memory limit.
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_AS, &saved) == 0);
+    constexpr uint64_t kBase = 0x500000000;
+    uint64_t inserted = 0;
+    {
+        rlimit tight = saved;
+        tight.rlim_cur = 0;  // every further mmap fails; the table's existing slots stay usable
+        REQUIRE(setrlimit(RLIMIT_AS, &tight) == 0);
+        while (inserted < 2000000 && live_table::insert(entry(addressAt(kBase, inserted)))) ++inserted;
+        REQUIRE(setrlimit(RLIMIT_AS, &saved) == 0);
+    }
+    CHECK(inserted < 2000000);  // the full path was reached
+    LiveEntry out{};
+    for (uint64_t i = 0; i < inserted; ++i) REQUIRE(live_table::remove(addressAt(kBase, i), &out));
+    CHECK_FALSE(live_table::remove(addressAt(kBase, inserted), &out));
+    REQUIRE(live_table::insert(entry(addressAt(kBase, 0))));  // usable again once memory is back
+    REQUIRE(live_table::remove(addressAt(kBase, 0), &out));
+}
