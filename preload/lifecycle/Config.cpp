@@ -158,6 +158,7 @@ void readFailAlloc() noexcept {
 
 void loadConfig() noexcept {
     rememberStartingStderr();  // runs in the preload's constructor: fd 2 is still the starting one
+    gConfig.starting_euid = geteuid();
     readLogLevel();  // first, so that the other warnings honour LEAKSCOPE_LOG=off
     readOutputDir();
     readDepth();

@@ -19,6 +19,7 @@ struct Config {
     LogLevel log_level = LogLevel::Warn;        // LEAKSCOPE_LOG
     int snap_signal = 0;                        // LEAKSCOPE_SNAP_SIGNAL, 0 = SIGRTMIN+7
     char fail_alloc[1024] = "";                 // LEAKSCOPE_FAIL_ALLOC, parsed by FaultInjection
+    unsigned starting_euid = 0;                 // geteuid() at start: a later change is a user switch
 };
 
 // Reads the environment (getenv only: safe before main). Called once by the core's initialisation.

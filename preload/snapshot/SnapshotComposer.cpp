@@ -254,7 +254,12 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept 
     FileSizeSignalBlocked file_size_signal_blocked;
     char why[512];
     if (!snapshot::prepareOutputDirectory(directory, why, sizeof(why))) {
-        warnOnce(why, "", 0);
+        // A process that switched user after start (an nginx worker) cannot write into the run's 0700
+        // directory; that is no news for the program's stderr, which belongs to the program.
+        if (geteuid() != config().starting_euid)
+            logMessage(LogLevel::Info, "snapshot not written: this process switched user after start (%s)", why);
+        else
+            warnOnce(why, "", 0);
         return;
     }
     uint32_t index = takeSnapshotIndex();

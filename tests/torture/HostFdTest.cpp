@@ -4,6 +4,7 @@
 // be there and parse. docs/architecture.md ("Host-safety contract: fds") states the rules tested here.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -98,4 +99,15 @@ TEST_CASE("kind 9: a relative output directory is resolved once, at start", "[to
     CHECK(traced.out == "moved into sub\n");
     CHECK(leakscope::testing::listSnapshots(cwd.path() + "/out").size() == 2);  // "moved" and "exit"
     CHECK_FALSE(std::filesystem::exists(cwd.path() + "/sub/out"));
+}
+
+TEST_CASE("kind 11: a process that switches user prints nothing on the program's stderr", "[torture][hostfd]") {
+    if (geteuid() != 0) {
+        WARN("not root: the program cannot switch user; skipped");
+        return;
+    }
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_SWITCH_USER}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    CHECK(runs.plain.out == "now uid 65534\n");
 }
