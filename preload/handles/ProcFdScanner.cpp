@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "lifecycle/TrackerFds.h"
+
 
 namespace leakscope::preload::handles {
 
@@ -34,16 +36,26 @@ int parseFdName(const char* name) noexcept {
 
 }  // namespace
 
-ProcFdScanner::ProcFdScanner() noexcept
-    : directory_fd_(static_cast<int>(
-          syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {}
-
-ProcFdScanner::~ProcFdScanner() {
-    if (directory_fd_ >= 0) syscall(SYS_close, directory_fd_);
+ProcFdScanner::ProcFdScanner() noexcept {
+    const int opened =
+        static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (opened < 0) return;
+    directory_fd_ = placeTrackerFd(opened);
+    slot_ = claimTrackerFd(directory_fd_);
 }
 
+ProcFdScanner::~ProcFdScanner() {
+    if (directory_fd_ < 0) return;
+    // Forgotten before it is closed, and closed under the number the registry had last (a program's
+    // dup2 may have moved it meanwhile).
+    const int fd = slot_ >= 0 ? releaseTrackerFdSlot(slot_) : directory_fd_;
+    if (fd >= 0) syscall(SYS_close, fd);
+}
+
+int ProcFdScanner::currentFd() const noexcept { return slot_ >= 0 ? trackerFdInSlot(slot_) : directory_fd_; }
+
 bool ProcFdScanner::refill() noexcept {
-    const long read = syscall(SYS_getdents64, directory_fd_, buffer_, sizeof(buffer_));
+    const long read = syscall(SYS_getdents64, currentFd(), buffer_, sizeof(buffer_));
     if (read <= 0) return false;
     buffer_used_ = static_cast<size_t>(read);
     buffer_position_ = 0;
@@ -57,7 +69,9 @@ bool ProcFdScanner::next(int& fd) noexcept {
         const auto* entry = reinterpret_cast<const KernelDirent64*>(buffer_ + buffer_position_);
         buffer_position_ += entry->record_length;
         const int listed = parseFdName(entry->name);
-        if (listed < 0 || listed == directory_fd_) continue;
+        // The scanner's own fd is listed unless unregistered: registered, it is a tracker fd, which
+        // every caller skips (and close_range spares, so the listing survives a close-everything).
+        if (listed < 0 || (slot_ < 0 && listed == directory_fd_)) continue;
         fd = listed;
         return true;
     }

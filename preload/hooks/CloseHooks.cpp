@@ -1,7 +1,8 @@
 // Interposed calls that close fds: close, fclose, closedir, and close_range/closefrom (what daemons and
 // Python's subprocess use to close "everything above 2"). Each marks the slot closed before the real
 // call (HandleTable::takeForClose says why), reports a failing EBADF close as a bad or double close
-// with the caller's stack, and never closes an fd the tracker itself holds.
+// with the caller's stack, and never closes an fd the tracker itself holds (close() of one fails with
+// EBADF, as it would in a plain run where that number is not open).
 #include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -53,7 +54,10 @@ using namespace leakscope::preload::handles;
 LEAKSCOPE_EXPORT int close(int fd) {
     TakenHandle taken;
     const CloseAction action = beginClose(fd, taken);
-    if (action == CloseAction::PretendClosed) return 0;
+    if (action == CloseAction::NotYours) {
+        errno = EBADF;
+        return -1;
+    }
     const int result = callReal(realClose, fd);
     if (action == CloseAction::PassThrough) return result;
     ErrnoKeeper keep;

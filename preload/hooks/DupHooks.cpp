@@ -12,6 +12,7 @@
 
 #include "handles/HandleDescriptions.h"
 #include "hooks/HookSupport.h"
+#include "lifecycle/TrackerFds.h"
 
 namespace leakscope::preload::handles {
 namespace {
@@ -36,16 +37,13 @@ constinit RealFunction<FcntlFunction> realFcntl64("fcntl64");
     return new_fd;
 }
 
-// dup2/dup3 aimed at a tracker fd (its snapshot file or libunwind's pipe) are refused with EBUSY, which
-// Linux's dup2 documents for a target fd that is busy. Neither alternative keeps both sides right:
-// doing the dup2 would make the tracker write its snapshot bytes into the program's file (or libunwind's
-// probes into it), and pretending success would send the program's writes into the tracker's file.
-// An honest failure changes nothing behind anybody's back. (Keeping both right needs the core to move
-// its fd elsewhere first; see docs/handles.md.)
-bool isRefusedTarget(int old_fd, int new_fd) noexcept {
-    if (old_fd == new_fd) return false;
+// dup2/dup3 aimed at a tracker fd (the snapshot file being written, a /proc listing, libunwind's pipe):
+// the tracker's fd is moved to another high number first, then the program's call runs exactly as in a
+// plain run. Never EBUSY: the program owns every number it names (TrackerFds.h has the rules).
+void moveTrackerFdOutOfTheWay(int old_fd, int new_fd) noexcept {
+    if (old_fd == new_fd) return;
     ReentryGuard guard;
-    return shouldRecord(guard) && isTrackerFd(new_fd);
+    if (guard.owns() && isTrackerFd(new_fd)) moveTrackerFdAway(new_fd);
 }
 
 // fcntl's third argument is an int, a pointer, or absent, depending on the command; glibc's own fcntl
@@ -73,20 +71,14 @@ using namespace leakscope::preload::handles;
 LEAKSCOPE_EXPORT int dup(int old_fd) { return recordDuplicate(callReal(realDup, old_fd), old_fd, false); }
 
 LEAKSCOPE_EXPORT int dup2(int old_fd, int new_fd) {
-    if (isRefusedTarget(old_fd, new_fd)) {
-        errno = EBUSY;
-        return -1;
-    }
+    moveTrackerFdOutOfTheWay(old_fd, new_fd);
     const int result = callReal(realDup2, old_fd, new_fd);
     if (old_fd == new_fd) return result;  // nothing was duplicated: dup2(fd, fd) only checks fd
     return recordDuplicate(result, old_fd, false);
 }
 
 LEAKSCOPE_EXPORT int dup3(int old_fd, int new_fd, int flags) {
-    if (isRefusedTarget(old_fd, new_fd)) {
-        errno = EBUSY;
-        return -1;
-    }
+    moveTrackerFdOutOfTheWay(old_fd, new_fd);
     return recordDuplicate(callReal(realDup3, old_fd, new_fd, flags), old_fd, flags & O_CLOEXEC);
 }
 

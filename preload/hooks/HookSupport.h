@@ -87,17 +87,18 @@ template <typename Describe>
 // What a closing hook does with the fd it is about to close.
 enum class CloseAction {
     PassThrough,    // not recording (the tracker's own close, or tracking off): just call the real close
-    PretendClosed,  // a tracker fd: not closed, the program is told it was
+    NotYours,       // a tracker fd: not closed, the program gets EBADF (it never owned the number)
     Track,          // close it and account for it
 };
 
 // Before the real close. Tracker fds are never closed: daemons close every fd from 3 to 1023, and the
-// tracker's snapshot file and libunwind's pipe must survive that, so the program is told the close worked.
+// tracker's fds must survive that. They sit at numbers the program never got (TrackerFds.h), so it is
+// told what a plain run would say about a number that is not open: EBADF. A close is never pretended.
 // Otherwise the slot is marked closed now (see HandleTable::takeForClose for why before, not after).
 inline CloseAction beginClose(int fd, TakenHandle& taken) noexcept {
     ReentryGuard guard;
     if (!shouldRecord(guard)) return CloseAction::PassThrough;
-    if (isTrackerFd(fd)) return CloseAction::PretendClosed;
+    if (isTrackerFd(fd)) return CloseAction::NotYours;
     taken = handleTable().takeForClose(fd);
     return CloseAction::Track;
 }

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 namespace leakscope::preload {
 namespace {
@@ -108,11 +109,30 @@ void readLogLevel() noexcept {
     logMessage(LogLevel::Warn, "LEAKSCOPE_LOG=\"%s\" is not one of off, error, warn, info, debug; using warn", text);
 }
 
+// A relative directory (the default included) is made absolute here, once, against the working directory
+// the process started in: a program that chdir()s later must not scatter its snapshots, and a daemon
+// that chdir("/")s must not create /leakscope-out. When the working directory cannot be read (deleted,
+// or the path is too long) the relative path is kept as it is.
+void makeAbsolute(char* directory, size_t capacity) noexcept {
+    if (directory[0] == '/') return;
+    char absolute[sizeof(Config::output_dir)];
+    if (!getcwd(absolute, sizeof(absolute))) return;
+    const char* relative = directory;
+    if (relative[0] == '.' && relative[1] == '/') relative += 2;
+    size_t base = std::strlen(absolute);
+    size_t length = std::strlen(relative);
+    bool slash = base > 0 && absolute[base - 1] != '/';
+    if (base + slash + length + 1 > capacity) return;
+    if (slash) absolute[base++] = '/';
+    std::memcpy(absolute + base, relative, length + 1);
+    std::memcpy(directory, absolute, base + length + 1);
+}
+
 void readOutputDir() noexcept {
     const char* text = getenv("LEAKSCOPE_OUTPUT_DIR");
-    if (!text) return;
-    if (*text && copyString(gConfig.output_dir, sizeof(gConfig.output_dir), text)) return;
-    logMessage(LogLevel::Warn, "LEAKSCOPE_OUTPUT_DIR is empty or longer than 4095 bytes; using ./leakscope-out");
+    if (text && !(*text && copyString(gConfig.output_dir, sizeof(gConfig.output_dir), text)))
+        logMessage(LogLevel::Warn, "LEAKSCOPE_OUTPUT_DIR is empty or longer than 4095 bytes; using ./leakscope-out");
+    makeAbsolute(gConfig.output_dir, sizeof(gConfig.output_dir));
 }
 
 void readSnapSignal() noexcept {
@@ -138,6 +158,8 @@ void readFailAlloc() noexcept {
 }  // namespace
 
 void loadConfig() noexcept {
+    rememberStartingStderr();  // runs in the preload's constructor: fd 2 is still the starting one
+    gConfig.starting_euid = geteuid();
     readLogLevel();  // first, so that the other warnings honour LEAKSCOPE_LOG=off
     readOutputDir();
     readDepth();

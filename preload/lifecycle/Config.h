@@ -20,6 +20,7 @@ struct Config {
     int snap_signal = 0;                        // LEAKSCOPE_SNAP_SIGNAL, 0 = SIGRTMIN+7
     char fail_alloc[1024] = "";                 // LEAKSCOPE_FAIL_ALLOC, parsed by FaultInjection
     bool verify_unwind = false;                 // LEAKSCOPE_VERIFY_UNWIND: check each CFI walk against libgcc
+    unsigned starting_euid = 0;                 // geteuid() at start: a later change is a user switch
 };
 
 // Reads the environment (getenv only: safe before main). Called once by the core's initialisation.

@@ -1,4 +1,5 @@
-// See TrackerFds.h. Lock-free: a small fixed registry of atomics, filled by compare-and-swap.
+// See TrackerFds.h. Lock-free: a small fixed registry of atomics, filled by compare-and-swap; every fd
+// operation is a raw syscall so the tracker's own moves never reach the hooks (or get recorded).
 #include "lifecycle/TrackerFds.h"
 
 #include <atomic>
@@ -11,28 +12,35 @@
 namespace leakscope::preload {
 namespace {
 
-constexpr int kMaxPersistentFds = 8;
-// Below this a process's fd limit is too small to spare the top for us: the fd is left where it is.
-constexpr long kLowestRelocationFloor = 64;
-// How far below the soft limit relocated fds start (room for several, and for the program's own
-// "last fd" tricks, which are rare but exist).
-constexpr long kDistanceBelowLimit = 32;
+// The snapshot file, a /proc/self/fd listing or two, libunwind's pipe: never more than a handful at once.
+constexpr int kMaxTrackerFds = 16;
+// Downward probes for a free high number before giving up (each is one fcntl; the first usually works).
+constexpr int kMaxProbes = 256;
 
-std::atomic<int> gPersistentFds[kMaxPersistentFds] = {-1, -1, -1, -1, -1, -1, -1, -1};
+std::atomic<int> gTrackerFds[kMaxTrackerFds] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                  -1, -1, -1, -1, -1, -1, -1, -1};
 thread_local bool tInsideOwnCode __attribute__((tls_model("initial-exec"))) = false;
 
-void registerFd(int fd) noexcept {
-    for (auto& slot : gPersistentFds) {
-        int expected = -1;
-        if (slot.compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) return;
-    }
+// One past the highest number the tracker may take.
+long trackerFdTop() noexcept {
+    rlimit limit{};
+    if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) != 0) return kTrackerFdCeiling;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > static_cast<rlim_t>(kTrackerFdCeiling))
+        return kTrackerFdCeiling;
+    return static_cast<long>(limit.rlim_cur);
 }
 
-long relocationFloor() noexcept {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return -1;
-    long floor = static_cast<long>(limit.rlim_cur) - kDistanceBelowLimit;
-    return floor >= kLowestRelocationFloor ? floor : -1;
+// A close-on-exec duplicate of fd at the highest free number above `lowest` (exclusive), or -1.
+// F_DUPFD_CLOEXEC returns the lowest free number >= its argument, so probing downward from the top
+// finds the highest free one with the first success.
+int duplicateHigh(int fd, long lowest) noexcept {
+    long top = trackerFdTop();
+    for (long candidate = top - 1, probes = 0; candidate > lowest && probes < kMaxProbes; --candidate, ++probes) {
+        long moved = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, candidate);
+        if (moved >= 0) return static_cast<int>(moved);
+        if (errno != EMFILE && errno != EINVAL) return -1;  // EBADF: nothing to move
+    }
+    return -1;
 }
 
 }  // namespace
@@ -45,29 +53,66 @@ TrackerOwnCodeScope::~TrackerOwnCodeScope() {
 
 bool insideTrackerOwnCode() noexcept { return tInsideOwnCode; }
 
-int relocateTrackerFd(int fd) noexcept {
+int placeTrackerFd(int fd) noexcept {
     if (fd < 0) return fd;
     int saved_errno = errno;
-    int result = fd;
-    long floor = relocationFloor();
-    if (floor > fd) {
-        // Raw syscalls: the fcntl and close hooks must not see (and record) the tracker's own moves.
-        long moved = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor);
-        if (moved >= 0) {
-            syscall(SYS_close, fd);
-            result = static_cast<int>(moved);
-        }
+    int result = duplicateHigh(fd, fd);
+    if (result >= 0) {
+        syscall(SYS_close, fd);
+    } else {
+        syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+        result = fd;
     }
-    registerFd(result);
     errno = saved_errno;
     return result;
 }
 
+int claimTrackerFd(int fd) noexcept {
+    if (fd < 0) return -1;
+    for (int slot = 0; slot < kMaxTrackerFds; ++slot) {
+        int expected = -1;
+        if (gTrackerFds[slot].compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) return slot;
+    }
+    return -1;
+}
+
+int trackerFdInSlot(int slot) noexcept {
+    if (slot < 0 || slot >= kMaxTrackerFds) return -1;
+    return gTrackerFds[slot].load(std::memory_order_acquire);
+}
+
+int releaseTrackerFdSlot(int slot) noexcept {
+    if (slot < 0 || slot >= kMaxTrackerFds) return -1;
+    return gTrackerFds[slot].exchange(-1, std::memory_order_acq_rel);
+}
+
+int relocateTrackerFd(int fd) noexcept {
+    int placed = placeTrackerFd(fd);
+    claimTrackerFd(placed);
+    return placed;
+}
+
 bool isPersistentTrackerFd(int fd) noexcept {
     if (fd < 0) return false;
-    for (const auto& slot : gPersistentFds)
+    for (const auto& slot : gTrackerFds)
         if (slot.load(std::memory_order_acquire) == fd) return true;
     return false;
+}
+
+void moveTrackerFdAway(int fd) noexcept {
+    if (fd < 0) return;
+    for (auto& slot : gTrackerFds) {
+        if (slot.load(std::memory_order_acquire) != fd) continue;
+        int saved_errno = errno;
+        int moved = duplicateHigh(fd, -1);
+        errno = saved_errno;
+        // No other number free: the tracker gives the fd up (its user then fails on -1) rather than
+        // make the program's call fail.
+        int expected = fd;
+        if (!slot.compare_exchange_strong(expected, moved, std::memory_order_acq_rel) && moved >= 0)
+            syscall(SYS_close, moved);  // released meanwhile: the number is nobody's now
+        return;
+    }
 }
 
 }  // namespace leakscope::preload

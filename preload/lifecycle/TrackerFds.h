@@ -1,11 +1,14 @@
-// The fds the tracker itself keeps open for the life of the process, kept out of the program's way.
+// The fds the tracker itself opens, kept out of the program's way (docs/architecture.md, "Host-safety
+// contract: fds", is the full set of rules).
 //
-// libunwind opens a pipe when it initialises (it validates addresses by write()ing from them). It does
-// so from inside our constructor, so without care that pipe takes fds 3 and 4 and every fd the program
-// opens is two higher than without the tool: a changed program, and a changed output wherever it
-// prints an fd. So while the tracker runs its own code (TrackerOwnCodeScope), the pipe hooks move
-// what they create to the top of the fd range and register it here; close() and dup2() then spare it
-// and the /proc reconciliation does not list it.
+// Every fd the tracker holds — the snapshot file while it is written, /proc/self/fd while it is listed,
+// libunwind's address-check pipe — is moved at once to the highest free number below
+// min(soft RLIMIT_NOFILE, kTrackerFdCeiling), close-on-exec, and registered here. A program's open()
+// returns the lowest free number, so it never meets these; close() of one is answered EBADF (the
+// program does not own that number: in a plain run it would not be open) and never pretended;
+// close_range()/closefrom() spare them; dup2()/dup3() onto one first moves the tracker's fd away
+// (moveTrackerFdAway), then the program's call proceeds. A registration is dropped *before* its fd is
+// closed, so no program fd that later gets the number is ever mistaken for the tracker's.
 #pragma once
 
 namespace leakscope::preload {
@@ -24,12 +27,37 @@ private:
 
 bool insideTrackerOwnCode() noexcept;
 
-// Moves `fd` to a free number near the top of the process's fd limit (close-on-exec), closes the
-// original and registers the new one as the tracker's. Returns the new fd; on failure (no free high
-// fd, the registry full) the original fd stays as it was and is still registered when possible.
+// Above this the kernel would grow the process's fd table (8 bytes per slot) just for us; programs with
+// a larger limit and more fds than this open at once may see one number skipped while a snapshot runs.
+constexpr int kTrackerFdCeiling = 65536;
+
+// Moves `fd` to the highest free number below the ceiling (close-on-exec) and closes the original, with
+// raw syscalls (the hooks never see it). When no higher number is free the fd stays where it is, with
+// close-on-exec set. Returns the fd to use. Keeps errno.
+int placeTrackerFd(int fd) noexcept;
+
+// A registration: the slot that holds a tracker fd's current number (it changes when the fd is moved
+// away from a program's dup2). -1 when the registry is full (the fd is then used unregistered).
+int claimTrackerFd(int fd) noexcept;
+// The current number of a claimed fd (-1 for slot -1 or a released slot).
+int trackerFdInSlot(int slot) noexcept;
+// Forgets the slot's number and returns it, for the caller to close afterwards (never the other way
+// round: see the header comment). -1 when there was none.
+int releaseTrackerFdSlot(int slot) noexcept;
+
+// placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
 int relocateTrackerFd(int fd) noexcept;
 
-// True for an fd relocateTrackerFd registered (and not released since).
+// True for an fd registered here (and not released since).
 bool isPersistentTrackerFd(int fd) noexcept;
+
+// Called by dup2/dup3 before they replace `fd`: when it is a tracker fd, duplicates it to another high
+// number and re-points its slot, so the program's dup2 then closes the old number exactly as in a plain
+// run (never EBUSY). When no other number is free, the tracker gives the fd up: its slot reads -1 and
+// the snapshot being written fails with one warning. A user that keeps the number itself instead of
+// reading the slot (libunwind's pipe) keeps using the old number: such fds must be scoped, not kept.
+// Known window: a write the snapshot writer issued with the old number just before the move can still
+// land after the program's dup2.
+void moveTrackerFdAway(int fd) noexcept;
 
 }  // namespace leakscope::preload

@@ -1,8 +1,13 @@
 // takeSnapshot(): every trigger lands here. Writes header, Counters, Modules, Stacks, Allocations,
 // Handles (from handle tracking), Events and Strings through the SnapshotWriter, one snapshot at a
-// time, with the guard held so nothing the writer does is tracked.
+// time, with the guard held so nothing the writer does is tracked. The file's fd lives high and
+// registered (TrackerFds.h); when the program has used every fd, a helper process writes it.
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cstring>
@@ -28,7 +33,6 @@ namespace {
 SpinLock gSnapshotLock;
 std::atomic<uint32_t> gSnapshotIndex{0};
 std::atomic<bool> gExitWritten{false};
-std::atomic<int> gTrackerFd{-1};
 std::atomic<bool> gWarnedOnce{false};
 
 // The SnapshotSectionSink that handle tracking (and the core's own sections) write through.
@@ -174,51 +178,113 @@ private:
     bool was_pending_ = false;
 };
 
+// The writer's fd goes through the registry in TrackerFds: placed high, registered while the file is
+// written, forgotten before it is closed.
+int adoptSnapshotFd(int fd) noexcept {
+    const int placed = placeTrackerFd(fd);
+    const int slot = claimTrackerFd(placed);
+    if (slot < 0) syscall(SYS_close, placed);
+    return slot;
+}
+constexpr snapshot::FdOwner kRegistryOwner{adoptSnapshotFd, trackerFdInSlot, releaseTrackerFdSlot};
+
+bool composeInto(snapshot::SnapshotWriter& writer, const char* directory, const char* name,
+                 const snapshot::FileHeader& header) noexcept {
+    if (!writer.open(directory, name, header)) return false;
+    WriterSink sink(writer);
+    // Stacks last: a record can only carry a stack id interned (and published) before the record
+    // existed, so every id the file's records mention is in its Stacks section.
+    bool ok = writeCounters(writer) && module_map::writeSection(sink) && writeAllocations(writer);
+    ok = ok && (!config().track_handles || handles::writeSnapshotSection(sink)) && writeEvents(writer);
+    ok = ok && writeStacks(writer);
+    return ok && writer.commit();
+}
+
+bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
+    if (!ok) {
+        warnOnce(writer.failure(), writer.path(), writer.lastErrno());
+        writer.abandon();
+        return false;
+    }
+    logMessage(LogLevel::Info, "snapshot %s written", writer.path());
+    return true;
+}
+
+// Closes one open fd >= 3 of this (helper) process, found from the top of the fd range down. The
+// helper's fd table is a copy, so the program's fd stays open; its record is still written because
+// the helper's writer does not register the file's number as the tracker's.
+bool freeOneFdInHelper() noexcept {
+    rlimit limit{};
+    long top = syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                   ? static_cast<long>(limit.rlim_cur)
+                   : kTrackerFdCeiling;
+    for (long fd = top - 1; fd >= 3; --fd)
+        if (syscall(SYS_fcntl, fd, F_GETFD) >= 0) return syscall(SYS_close, fd) == 0;
+    return false;
+}
+
+// Every fd of the process is in use (EMFILE): the snapshot is written by a helper process whose fd table
+// is a copy of ours, so it can free a number without touching the program's fds. Raw clone, no exit
+// signal: no atfork handler runs (they would wait for the snapshot lock this thread holds), the program
+// gets no SIGCHLD and its wait()/waitpid(-1) never sees the helper (only __WALL does). Every tracker lock
+// is held across the clone so the helper's copy of the tables is consistent; the program's other threads
+// wait in their next tracked call until the helper is done. The helper shares nothing else: it exits
+// with exit_group, running no atexit handler of the program.
+void writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header) noexcept {
+    gSnapshotLock.unlock();  // lockTrackerForFork takes it first, in the one lock order
+    lockTrackerForFork();
+    const long child = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+    if (child == 0) {
+        unlockTrackerAfterFork();
+        snapshot::SnapshotWriter writer;
+        bool ok = freeOneFdInHelper() && composeInto(writer, directory, name, header);
+        syscall(SYS_exit_group, reportOutcome(writer, ok) ? 0 : 1);
+    }
+    int status = 0;
+    if (child > 0)
+        while (waitpid(static_cast<pid_t>(child), &status, __WALL) < 0 && errno == EINTR) {
+        }
+    unlockTrackerAfterFork();
+    gSnapshotLock.lock();
+    if (child < 0) warnOnce("cannot start the helper that writes a snapshot when every fd is in use", "", errno);
+}
+
 void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept {
     const char* directory = config().output_dir;
     FileSizeSignalBlocked file_size_signal_blocked;
     char why[512];
     if (!snapshot::prepareOutputDirectory(directory, why, sizeof(why))) {
-        warnOnce(why, "", 0);
+        // A process that switched user after start (an nginx worker) cannot write into the run's 0700
+        // directory; that is no news for the program's stderr, which belongs to the program.
+        if (geteuid() != config().starting_euid)
+            logMessage(LogLevel::Info, "snapshot not written: this process switched user after start (%s)", why);
+        else
+            warnOnce(why, "", 0);
         return;
     }
     uint32_t index = takeSnapshotIndex();
     snapshot::FileHeader header = makeHeader(label, trigger, index);
     char name[256];
     snapshot::formatSnapshotFileName(name, sizeof(name), header.realtime_ns, header.pid, index, label);
-    snapshot::SnapshotWriter writer;
-    bool ok = writer.open(directory, name, header);
-    setTrackerFd(writer.fd());
-    WriterSink sink(writer);
-    // Stacks last: a record can only carry a stack id interned (and published) before the record
-    // existed, so every id the file's records mention is in its Stacks section.
-    ok = ok && writeCounters(writer) && module_map::writeSection(sink) && writeAllocations(writer);
-    ok = ok && (!config().track_handles || handles::writeSnapshotSection(sink)) && writeEvents(writer);
-    ok = ok && writeStacks(writer);
-    ok = ok && writer.commit();
-    setTrackerFd(-1);
-    if (!ok) {
-        warnOnce(writer.failure(), writer.path(), writer.lastErrno());
+    snapshot::SnapshotWriter writer(&kRegistryOwner);
+    bool ok = composeInto(writer, directory, name, header);
+    if (!ok && writer.fd() < 0 && writer.lastErrno() == EMFILE) {
         writer.abandon();
+        writeFromHelper(directory, name, header);
         return;
     }
-    logMessage(LogLevel::Info, "snapshot %s written", writer.path());
+    reportOutcome(writer, ok);
 }
 
 }  // namespace
 
-void setTrackerFd(int fd) noexcept { gTrackerFd.store(fd, std::memory_order_release); }
-
-bool isTrackerFd(int fd) noexcept {
-    return fd >= 0 && (gTrackerFd.load(std::memory_order_acquire) == fd || isPersistentTrackerFd(fd));
-}
+bool isTrackerFd(int fd) noexcept { return isPersistentTrackerFd(fd); }
 
 uint32_t takeSnapshotIndex() noexcept { return gSnapshotIndex.fetch_add(1, std::memory_order_relaxed); }
 
 void resetSnapshotStateInChild() noexcept {
     gSnapshotIndex.store(0, std::memory_order_relaxed);
     gSnapshotLock.resetInChild();
-    gTrackerFd.store(-1, std::memory_order_relaxed);
 }
 
 void takeSnapshot(const char* label, snapshot::Trigger trigger) noexcept {

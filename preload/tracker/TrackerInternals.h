@@ -47,8 +47,6 @@ void takeExitSnapshot() noexcept;
 bool exitSnapshotWritten() noexcept;
 void lockSnapshotForFork() noexcept;
 void unlockSnapshotAfterFork() noexcept;
-// Marks `fd` as the tracker's (the snapshot being written); -1 clears it.
-void setTrackerFd(int fd) noexcept;
 
 // Snapshot bookkeeping of this process: the next index, and the fork-child reset.
 uint32_t takeSnapshotIndex() noexcept;

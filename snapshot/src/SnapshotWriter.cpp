@@ -146,8 +146,13 @@ bool SnapshotWriter::open(const char* directory, const char* final_name, const F
     void* buffer = mmap(nullptr, kBufferSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buffer == MAP_FAILED) return fail("cannot map the snapshot write buffer");
     buffer_ = static_cast<uint8_t*>(buffer);
-    fd_ = ::open(temp_path_, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd_ < 0) return fail("cannot create the snapshot file");
+    int fd = ::open(temp_path_, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("cannot create the snapshot file");
+    fd_ = owner_ ? owner_->adopt(fd) : fd;
+    if (fd_ < 0) {
+        errno = EMFILE;
+        return fail("cannot register the snapshot file");
+    }
     header_ = header;
     // The header is rewritten by commit(); reserve its bytes now so sections follow it.
     return appendBytes(&header_, sizeof(header_), 0);
@@ -156,7 +161,7 @@ bool SnapshotWriter::open(const char* directory, const char* final_name, const F
 bool SnapshotWriter::flush() noexcept {
     size_t done = 0;
     while (done < buffered_) {
-        ssize_t wrote = ::write(fd_, buffer_ + done, buffered_ - done);
+        ssize_t wrote = ::write(fd(), buffer_ + done, buffered_ - done);
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote <= 0) {
             if (wrote == 0) errno = ENOSPC;
@@ -172,7 +177,7 @@ bool SnapshotWriter::writeAt(uint64_t offset, const void* data, size_t size) noe
     const auto* bytes = static_cast<const uint8_t*>(data);
     size_t done = 0;
     while (done < size) {
-        ssize_t wrote = ::pwrite(fd_, bytes + done, size - done, static_cast<off_t>(offset + done));
+        ssize_t wrote = ::pwrite(fd(), bytes + done, size - done, static_cast<off_t>(offset + done));
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote <= 0) {
             if (wrote == 0) errno = ENOSPC;
@@ -285,21 +290,30 @@ bool SnapshotWriter::commit() noexcept {
     header_.reserved = 0;
     header_.header_crc32 = crc32(&header_, sizeof(header_));
     if (!writeAt(0, &header_, sizeof(header_))) return false;
-    if (::close(fd_) != 0) {
-        fd_ = -1;
-        return fail("cannot close the snapshot file");
-    }
-    fd_ = -1;
+    if (closeFile() != 0) return fail("cannot close the snapshot file");
     if (::rename(temp_path_, final_path_) != 0) return fail("cannot rename the snapshot file into place");
     committed_ = true;
     return true;
 }
 
-void SnapshotWriter::abandon() noexcept {
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
+int SnapshotWriter::fd() const noexcept {
+    if (fd_ < 0) return -1;
+    return owner_ ? owner_->current(fd_) : fd_;
+}
+
+int SnapshotWriter::closeFile() noexcept {
+    if (fd_ < 0) return 0;
+    int fd = owner_ ? owner_->release(fd_) : fd_;
+    fd_ = -1;
+    if (fd < 0) {  // the owner gave the number up while the file was written
+        errno = EBADF;
+        return -1;
     }
+    return ::close(fd);
+}
+
+void SnapshotWriter::abandon() noexcept {
+    closeFile();
     if (temp_path_[0] != '\0' && !committed_) ::unlink(temp_path_);
     temp_path_[0] = '\0';
 }

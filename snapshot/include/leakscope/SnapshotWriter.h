@@ -28,9 +28,21 @@ bool prepareOutputDirectory(const char* directory, char* why, size_t why_size) n
 bool formatSnapshotFileName(char* out, size_t out_size, uint64_t realtime_ns, uint64_t pid, uint32_t index,
                             const char* label) noexcept;
 
+// Who owns the writer's fd number besides the writer (the preload's fd registry). Without one the
+// writer keeps the number open() gave it. With one: adopt() receives the fd right after it is opened and
+// returns a token (it may move the fd and register it); current(token) gives the number to use for each
+// write (it may change while the file is written); release(token) forgets the number and returns it,
+// and the writer closes it only afterwards, so nobody ever takes a reused number for the writer's.
+struct FdOwner {
+    int (*adopt)(int fd) noexcept;
+    int (*current)(int token) noexcept;
+    int (*release)(int token) noexcept;
+};
+
 class SnapshotWriter {
 public:
     SnapshotWriter() noexcept = default;
+    explicit SnapshotWriter(const FdOwner* owner) noexcept : owner_(owner) {}
     ~SnapshotWriter();
     SnapshotWriter(const SnapshotWriter&) = delete;
     SnapshotWriter& operator=(const SnapshotWriter&) = delete;
@@ -56,7 +68,8 @@ public:
     // Removes the temporary file (called by the destructor when commit() did not succeed).
     void abandon() noexcept;
 
-    int fd() const noexcept { return fd_; }
+    // The number the file has now (-1 when it is not open).
+    int fd() const noexcept;
     bool failed() const noexcept { return failure_ != nullptr; }
     const char* failure() const noexcept { return failure_ ? failure_ : "no error"; }
     int lastErrno() const noexcept { return errno_; }
@@ -66,11 +79,14 @@ private:
     bool fail(const char* what) noexcept;
     bool flush() noexcept;
     bool writeAt(uint64_t offset, const void* data, size_t size) noexcept;
+    // Forgets the fd (through the owner first) and closes it; the close's result.
+    int closeFile() noexcept;
 
     static constexpr size_t kBufferSize = 64 * 1024;
     static constexpr size_t kPathCapacity = 4096;
 
-    int fd_ = -1;
+    const FdOwner* owner_ = nullptr;
+    int fd_ = -1;     // without an owner: the fd; with one: the owner's token (-1: not open)
     bool committed_ = false;
     const char* failure_ = nullptr;
     int errno_ = 0;

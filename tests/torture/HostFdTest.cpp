@@ -1,0 +1,113 @@
+// The fd side of "the program never notices the tool" (issue 16, kinds 2, 3, 4, 9 and kind 1's dup2
+// rule): real programs run plainly and under the real preload in identical directories; what they
+// print, the files they write and their exit codes must match, and the traced run's snapshots must all
+// be there and parse. docs/architecture.md ("Host-safety contract: fds") states the rules tested here.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "ToolRun.h"
+#include "TortureRun.h"
+
+using leakscope::torture::Command;
+using leakscope::torture::ComparedRuns;
+using leakscope::torture::Scenario;
+using leakscope::testing::TemporaryDirectory;
+
+namespace {
+
+ComparedRuns runBoth(const TemporaryDirectory& root, std::vector<Command> commands,
+                     std::map<std::string, std::string> environment = {}) {
+    Scenario scenario;
+    scenario.commands = std::move(commands);
+    scenario.options.set_env = std::move(environment);
+    return leakscope::torture::runBothWays(root.path(), scenario);
+}
+
+size_t handlesWithPath(const nlohmann::json& snapshot, const std::string& path) {
+    size_t found = 0;
+    for (const auto& handle : snapshot.value("handles", nlohmann::json::array()))
+        if (handle.value("path", "") == path) ++found;
+    return found;
+}
+
+}  // namespace
+
+TEST_CASE("kind 2: every close() closes while snapshots are written", "[torture][hostfd]") {
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_CLOSE_WHILE_SNAPSHOTTING}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    CHECK(runs.plain.out == "open failures 0, close failures 0, fds open at the end minus at the start 0\n");
+    auto snapshots = leakscope::torture::requireValidSnapshots(runs.snapshot_dir);
+    CHECK_FALSE(leakscope::torture::withLabel(snapshots, "tick").empty());
+}
+
+TEST_CASE("kinds 2 and 3: a data file on fd 2 gets neither snapshot bytes nor tool messages",
+          "[torture][hostfd]") {
+    TemporaryDirectory root;
+    // LEAKSCOPE_LOG=info makes the tool speak after every snapshot: all of it must go nowhere once
+    // fd 2 is no longer the stderr the process started with.
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_STDERR_REUSED}, {"cat", "data.txt"}},
+                                {{"LEAKSCOPE_LOG", "info"}});
+    leakscope::torture::requireSameBehaviour(runs, false);
+    CHECK(runs.plain.out.find("data file fd 2\nrecord 0\n") == 0);
+    CHECK(runs.traced.out.find("leakscope") == std::string::npos);
+    auto snapshots = leakscope::torture::requireValidSnapshots(runs.snapshot_dir);
+    CHECK(leakscope::torture::withLabel(snapshots, "tick").size() == 20);
+    CHECK(leakscope::torture::withLabel(snapshots, "after").size() == 1);
+}
+
+TEST_CASE("kind 4: all fds in use: same count, and every snapshot is written and lists them",
+          "[torture][hostfd]") {
+    for (const char* mode : {"soft", "hard"}) {
+        INFO("limits lowered: " << mode);
+        TemporaryDirectory root;
+        ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_EXHAUST_FDS, mode}});
+        leakscope::torture::requireSameBehaviour(runs, true);
+        int opened = 0;
+        REQUIRE(std::sscanf(runs.plain.out.c_str(), "opened %d fds, then Too many open files", &opened) == 1);
+        REQUIRE(opened > 50);  // 64 minus stdio and whatever the test runner let the program inherit
+        auto snapshots = leakscope::torture::requireValidSnapshots(runs.snapshot_dir);
+        for (const char* label : {"full", "exit"}) {
+            INFO("snapshot " << label);
+            auto labelled = leakscope::torture::withLabel(snapshots, label);
+            REQUIRE(labelled.size() == 1);
+            CHECK(handlesWithPath(labelled[0], "/dev/null") >= static_cast<size_t>(opened));
+        }
+    }
+}
+
+TEST_CASE("kind 1: dup2/dup3 onto the numbers the tool uses succeed and are the program's",
+          "[torture][hostfd]") {
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_DUP2_ONTO_TOP}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    CHECK(runs.plain.out.find("round 2 written through top-4\n") != std::string::npos);
+    auto snapshots = leakscope::torture::requireValidSnapshots(runs.snapshot_dir);
+    CHECK(leakscope::torture::withLabel(snapshots, "after").size() == 1);
+}
+
+TEST_CASE("kind 9: a relative output directory is resolved once, at start", "[torture][hostfd]") {
+    TemporaryDirectory cwd;
+    leakscope::testing::ProcessOptions options;
+    options.working_directory = cwd.path();
+    auto traced = leakscope::testing::runWithPreload("out", {LEAKSCOPE_TARGET_HOSTFD_CHDIR_AWAY}, options);
+    REQUIRE(traced.exit_code == 0);
+    CHECK(traced.out == "moved into sub\n");
+    CHECK(leakscope::testing::listSnapshots(cwd.path() + "/out").size() == 2);  // "moved" and "exit"
+    CHECK_FALSE(std::filesystem::exists(cwd.path() + "/sub/out"));
+}
+
+TEST_CASE("kind 11: a process that switches user prints nothing on the program's stderr", "[torture][hostfd]") {
+    if (geteuid() != 0) {
+        WARN("not root: the program cannot switch user; skipped");
+        return;
+    }
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_SWITCH_USER}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    CHECK(runs.plain.out == "now uid 65534\n");
+}
