@@ -440,3 +440,17 @@ LEAKSCOPE_EXPORT long syscall(long number, ...) {
         return leakscope::preload::singleThreaded([&] { return static_cast<int>(call()); });
     return call();
 }
+
+// The crash handler stands in for the default action: a program asking what a signal does is told
+// SIG_DFL, as without the tool (some decide from it whether to install their own).
+LEAKSCOPE_EXPORT int sigaction(int signal_number, const struct sigaction* action, struct sigaction* previous) {
+    static std::atomic<void*> slot;
+    auto real = realFunction<int (*)(int, const struct sigaction*, struct sigaction*)>(slot, "sigaction");
+    int result = real(signal_number, action, previous);
+    if (result == 0 && previous && leakscope::preload::triggers::isCrashHandler(*previous)) {
+        previous->sa_handler = SIG_DFL;
+        previous->sa_flags = 0;
+        sigemptyset(&previous->sa_mask);
+    }
+    return result;
+}

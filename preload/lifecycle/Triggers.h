@@ -2,6 +2,8 @@
 // functions leakscope_preload_snapshot/leakscope_preload_active are exported from Triggers.cpp too.)
 #pragma once
 
+#include <csignal>
+
 namespace leakscope::preload::triggers {
 
 // Installs the request signal handler (only when the program has none for that signal), the crash
@@ -12,6 +14,8 @@ void install() noexcept;
 // The crash snapshot: handlers for the fatal signals that still have their default action
 // (TriggersCrash.cpp). Called by install().
 void installCrashHandlers() noexcept;
+// True for the crash handler: sigaction() reports it to the program as the default action it replaced.
+bool isCrashHandler(const struct sigaction& action) noexcept;
 
 // fork() child: threads do not survive fork, so the tool thread is started again.
 void restartInChild() noexcept;

@@ -35,6 +35,10 @@ void onFatalSignal(int signal_number, siginfo_t* info, void*) {
 
 namespace triggers {
 
+bool isCrashHandler(const struct sigaction& action) noexcept {
+    return (action.sa_flags & SA_SIGINFO) && action.sa_sigaction == onFatalSignal;
+}
+
 void installCrashHandlers() noexcept {
     for (int signal_number : kFatalSignals) {
         struct sigaction current {};

@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
     if (argc < 2) return 2;
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
+    /* What the program is told about its signals' actions is part of its output. */
+    struct sigaction current;
+    sigaction(SIGSEGV, NULL, &current);
+    printf("SIGSEGV action: %s\n", current.sa_handler == SIG_DFL ? "default" : "changed");
     char* kept = malloc(1000);
     kept[0] = 1;
     printf("about to die: %s\n", argv[1]);
