@@ -1,6 +1,10 @@
 // `leakscope snap PID [LABEL]`: asks a running, preloaded process for a snapshot (docs/architecture.md,
-// "External request"): writes the label to <dir>/.request-<PID>, sends SIGRTMIN+7, waits for the file.
+// "External request"): writes the label to <dir>/.request-<PID>, sends SIGRTMIN+7 to the preload's own
+// thread (so that no thread of the program is interrupted: no EINTR), waits for the file.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -46,9 +50,23 @@ std::set<std::string> snapshotsOf(const fs::path& dir, const std::string& pid) {
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
-        if (it->path().extension() == ".lksnap" && name.find("-" + pid + "-") != std::string::npos) files.insert(it->path().string());
+        // Not the ".tmp-…" file of a snapshot still being written.
+        if (name[0] != '.' && it->path().extension() == ".lksnap" && name.find("-" + pid + "-") != std::string::npos)
+            files.insert(it->path().string());
     }
     return files;
+}
+
+// The preload's tool thread ("leakscope" in its comm), 0 when there is none (an older preload, or
+// one whose thread is stopped: then the signal goes to the process, as before).
+long toolThreadOf(const std::string& pid) {
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + pid + "/task", ec), end; !ec && it != end; it.increment(ec)) {
+        std::ifstream comm(it->path() / "comm");
+        std::string name;
+        if (std::getline(comm, name) && name == "leakscope") return std::atol(it->path().filename().c_str());
+    }
+    return 0;
 }
 
 int fail(const std::string& message) {
@@ -78,11 +96,17 @@ int runSnap(const std::string& pid, const std::string& label) {
     if (!environment["LEAKSCOPE_SNAP_SIGNAL"].empty()) signal_number = std::atoi(environment["LEAKSCOPE_SNAP_SIGNAL"].c_str());
 
     auto existing = snapshotsOf(dir, pid);
+    // Before the program wrote its first snapshot the directory may not exist yet (0700, as the
+    // preload makes it; it checks ownership and mode itself when it writes).
+    ::mkdir(dir.c_str(), 0700);
     {
         std::ofstream request(dir / (".request-" + pid), std::ios::trunc);
         if (!(request << label)) return fail("cannot write the request file in " + dir.string());
     }
-    if (kill(pid_t(std::stol(pid)), signal_number) != 0) return fail("cannot signal process " + pid + ": " + std::strerror(errno));
+    long thread = toolThreadOf(pid);
+    int sent = thread ? static_cast<int>(::syscall(SYS_tgkill, std::stol(pid), thread, signal_number))
+                      : kill(pid_t(std::stol(pid)), signal_number);
+    if (sent != 0) return fail("cannot signal process " + pid + ": " + std::strerror(errno));
     auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
     while (std::chrono::steady_clock::now() < deadline) {
         for (const auto& file : snapshotsOf(dir, pid))

@@ -86,6 +86,12 @@ void childAfterFork() noexcept {
 
 }  // namespace
 
+void takeImmediateExitSnapshot() noexcept {
+    if (threadInsideTracker()) return;
+    runDeferredWork();
+    takeExitSnapshot();
+}
+
 bool forkLocksHeldHere() noexcept { return tForkLocksHeld; }
 
 bool ensureCoreTables() noexcept {
@@ -172,6 +178,7 @@ __attribute__((constructor(101))) void initialiseTracker() noexcept {
 // Return from main and exit() end here (after the program's own static destructors).
 __attribute__((destructor(101))) void finishTracker() noexcept {
     if (!trackerConfigured()) return;
+    runDeferredWork();
     takeExitSnapshot();
     gMemoryOn.store(false, std::memory_order_relaxed);
     gTornDown.store(true, std::memory_order_relaxed);

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <atomic>
 #include <unistd.h>
 
 #include "lifecycle/Config.h"
@@ -52,35 +54,103 @@ void installRequestHandler() noexcept {
     sigaction(signal_number, &handler, nullptr);
 }
 
-void* intervalLoop(void*) {
-    // This thread belongs to the tracker: nothing it allocates is the program's.
-    ReentryGuard guard;
+// The tool thread ("leakscope" in /proc/PID/task/*/comm): it receives snapshot requests, which
+// `leakscope snap` sends to it alone with tgkill, so that no program thread is ever interrupted (a
+// handler makes poll, epoll_wait, nanosleep... fail with EINTR even under SA_RESTART), and it takes
+// the interval snapshots. It is stopped and joined around the calls that need a single-threaded
+// process (unshare/setns, see pauseToolThread) and for good when a seccomp filter is installed.
+std::atomic<bool> gToolThreadStop{false};
+std::atomic<pid_t> gToolThreadId{0};      // its kernel id once it runs
+std::atomic<bool> gToolThreadDone{false};  // it has left its loop
+pthread_t gToolThread;
+bool gToolThreadRunning = false;  // changed only by the thread that starts/stops it (constructor, hooks)
+
+void* toolThreadLoop(void*) {
+    gToolThreadId.store(static_cast<pid_t>(syscall(SYS_gettid)), std::memory_order_release);
+    sigset_t request;
+    sigemptyset(&request);
+    sigaddset(&request, requestSignal());
     uint64_t interval_ms = config().interval_ms;
-    timespec pause{static_cast<time_t>(interval_ms / 1000), static_cast<long>((interval_ms % 1000) * 1000000)};
-    for (;;) {
-        timespec remaining = pause;
-        while (nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
+    timespec interval{static_cast<time_t>(interval_ms / 1000), static_cast<long>((interval_ms % 1000) * 1000000)};
+    timespec next{};
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!gToolThreadStop.load(std::memory_order_acquire)) {
+        siginfo_t info;
+        int received;
+        if (interval_ms == 0) {
+            received = sigwaitinfo(&request, &info);
+        } else {
+            // The time left until the next interval snapshot, so a request does not delay it.
+            next.tv_sec += interval.tv_sec;
+            next.tv_nsec += interval.tv_nsec;
+            if (next.tv_nsec >= 1000000000) {
+                next.tv_nsec -= 1000000000;
+                ++next.tv_sec;
+            }
+            for (;;) {
+                timespec now{};
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                int64_t left = (next.tv_sec - now.tv_sec) * 1000000000ll + (next.tv_nsec - now.tv_nsec);
+                if (left <= 0) {
+                    received = -1;
+                    break;
+                }
+                timespec wait{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+                received = sigtimedwait(&request, &info, &wait);
+                if (received >= 0 || gToolThreadStop.load(std::memory_order_acquire)) break;
+            }
         }
-        if (exitSnapshotWritten()) return nullptr;
-        takeSnapshot("interval", snapshot::Trigger::Interval);
+        if (gToolThreadStop.load(std::memory_order_acquire) || exitSnapshotWritten()) break;
+        if (received >= 0) {
+            takeExternalSnapshot();
+        } else if (interval_ms != 0) {
+            takeSnapshot("interval", snapshot::Trigger::Interval);
+        }
     }
+    gToolThreadDone.store(true, std::memory_order_release);
+    return nullptr;
 }
 
-void startIntervalThread() noexcept {
-    if (config().interval_ms == 0) return;
+void startToolThread() noexcept {
+    if (gToolThreadRunning || sandboxed()) return;
     ReentryGuard guard;
-    // The program's signals are delivered to its own threads, not to ours.
+    gToolThreadStop.store(false, std::memory_order_release);
+    gToolThreadDone.store(false, std::memory_order_release);
+    gToolThreadId.store(0, std::memory_order_release);
+    // The program's signals are delivered to its own threads, not to ours; the request signal is
+    // blocked too: the thread takes it with sigwaitinfo, outside any handler.
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pthread_t thread;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    int error = pthread_create(&thread, &attributes, intervalLoop, nullptr);
+    pthread_attr_setstacksize(&attributes, 256 * 1024);
+    int error = pthread_create(&gToolThread, &attributes, toolThreadLoop, nullptr);
     pthread_attr_destroy(&attributes);
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    if (error != 0) logMessage(LogLevel::Warn, "cannot start the interval snapshot thread (%s)", strerror(error));
+    if (error != 0) {
+        logMessage(LogLevel::Warn, "cannot start the snapshot thread (%s): `leakscope snap` interrupts the program, "
+                                   "no interval snapshots", strerror(error));
+        return;
+    }
+    pthread_setname_np(gToolThread, "leakscope");
+    gToolThreadRunning = true;
+}
+
+void stopToolThread() noexcept {
+    if (!gToolThreadRunning) return;
+    ReentryGuard guard;
+    gToolThreadStop.store(true, std::memory_order_release);
+    // Wakes it from its wait until it has seen the flag. It may not have run at all yet (no id): it
+    // then sees the flag before it waits.
+    while (!gToolThreadDone.load(std::memory_order_acquire)) {
+        if (pid_t thread_id = gToolThreadId.load(std::memory_order_acquire))
+            syscall(SYS_tgkill, static_cast<pid_t>(getpid()), thread_id, requestSignal());
+        timespec pause{0, 1000000};
+        nanosleep(&pause, nullptr);
+    }
+    pthread_join(gToolThread, nullptr);
+    gToolThreadRunning = false;
 }
 
 // "<dir>/.request-<pid>"
@@ -129,15 +199,29 @@ namespace triggers {
 
 void install() noexcept {
     installRequestHandler();
-    startIntervalThread();
+    installCrashHandlers();
+    startToolThread();
 }
 
-void restartInChild() noexcept { startIntervalThread(); }
+void restartInChild() noexcept {
+    gToolThreadRunning = false;  // threads do not survive fork
+    gToolThreadId.store(0, std::memory_order_relaxed);
+    startToolThread();
+}
+
+void pauseToolThread() noexcept { stopToolThread(); }
+void resumeToolThread() noexcept { startToolThread(); }
 
 }  // namespace triggers
 }  // namespace leakscope::preload
 
 LEAKSCOPE_EXPORT void leakscope_preload_snapshot(const char* label) {
+    // From a signal handler that interrupted this thread inside the tracker (it may hold a table lock
+    // the snapshot needs): deferred to the next safe point instead of waiting for ourselves.
+    if (leakscope::preload::threadInsideTracker()) {
+        leakscope::preload::requestDeferredApiSnapshot(label ? label : "snapshot");
+        return;
+    }
     leakscope::preload::takeSnapshot(label ? label : "snapshot", leakscope::snapshot::Trigger::Api);
 }
 

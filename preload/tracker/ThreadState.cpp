@@ -2,6 +2,7 @@
 #include "tracker/ThreadState.h"
 
 #include <atomic>
+#include <cstring>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,7 +17,17 @@ thread_local uint32_t tThreadId __attribute__((tls_model("initial-exec"))) = 0;
 
 // Sequence 0 is reserved for "tracker-internal" live entries, so numbering starts at 1.
 std::atomic<uint64_t> gSequence{1};
-std::atomic<bool> gDeferredSnapshot{false};
+std::atomic<bool> gDeferredSnapshot{false};  // an external request is pending
+std::atomic<bool> gDeferredApi{false};       // a leakscope_snapshot() from a handler is pending
+// The pending API request's label. Written only by the one handler that wins gApiLabelBusy, read by
+// runDeferredWork after it took the request: a second request merged into a pending one keeps the
+// first label.
+std::atomic<bool> gApiLabelBusy{false};
+char gApiLabel[snapshot::kLabelCapacity];
+
+bool deferredWorkPending() noexcept {
+    return gDeferredSnapshot.load(std::memory_order_relaxed) || gDeferredApi.load(std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -25,7 +36,7 @@ ReentryGuard::ReentryGuard() noexcept : owns_(tGuardDepth++ == 0) {}
 ReentryGuard::~ReentryGuard() {
     --tGuardDepth;
     // The outermost release is a safe point: no tracker lock is held by this thread any more.
-    if (owns_ && gDeferredSnapshot.load(std::memory_order_relaxed)) runDeferredWork();
+    if (owns_ && deferredWorkPending()) runDeferredWork();
 }
 
 bool threadInsideTracker() noexcept { return tGuardDepth != 0; }
@@ -41,15 +52,33 @@ uint32_t currentThreadId() noexcept {
 
 void requestDeferredSnapshot() noexcept { gDeferredSnapshot.store(true, std::memory_order_relaxed); }
 
+void requestDeferredApiSnapshot(const char* label) noexcept {
+    if (!gApiLabelBusy.exchange(true, std::memory_order_acquire)) {
+        size_t length = 0;
+        while (label && label[length] && length + 1 < sizeof(gApiLabel)) ++length;
+        if (length) std::memcpy(gApiLabel, label, length);
+        gApiLabel[length] = '\0';
+        gDeferredApi.store(true, std::memory_order_release);
+    }
+}
+
 void runDeferredWork() noexcept {
     if (tGuardDepth != 0) return;
-    if (!gDeferredSnapshot.exchange(false, std::memory_order_acq_rel)) return;
-    takeExternalSnapshot();
+    if (gDeferredApi.exchange(false, std::memory_order_acq_rel)) {
+        // The label stays put until gApiLabelBusy is released: copy it first.
+        char label[snapshot::kLabelCapacity];
+        std::memcpy(label, gApiLabel, sizeof(label));
+        gApiLabelBusy.store(false, std::memory_order_release);
+        takeSnapshot(label, snapshot::Trigger::Api);
+    }
+    if (gDeferredSnapshot.exchange(false, std::memory_order_acq_rel)) takeExternalSnapshot();
 }
 
 void resetThreadStateInChild() noexcept {
     tThreadId = 0;
     gDeferredSnapshot.store(false, std::memory_order_relaxed);
+    gDeferredApi.store(false, std::memory_order_relaxed);
+    gApiLabelBusy.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace leakscope::preload

@@ -11,9 +11,13 @@ namespace leakscope::preload {
 bool threadInsideTracker() noexcept;
 
 // Asks for an external snapshot at the next safe point (the next outermost guard release on any
-// thread). Async-signal-safe.
+// thread, or the exit snapshot, whichever comes first). Async-signal-safe.
 void requestDeferredSnapshot() noexcept;
-// Runs the deferred snapshot if one is pending; called where no tracker lock is held.
+// The same for leakscope_snapshot(label) called from a signal handler that interrupted the tracker:
+// the label is kept (requests that arrive while one is pending are merged into it). Async-signal-safe.
+void requestDeferredApiSnapshot(const char* label) noexcept;
+// Runs the deferred snapshots if any are pending; does nothing while this thread is inside the
+// tracker. Called where no tracker lock is held.
 void runDeferredWork() noexcept;
 
 // fork() child: the tid cache and the sequence-independent per-thread state are re-read.

@@ -45,8 +45,17 @@ void takeExternalSnapshot() noexcept;
 // The exit snapshot, written at most once per process; later snapshots are refused.
 void takeExitSnapshot() noexcept;
 bool exitSnapshotWritten() noexcept;
+// _exit/_Exit (async-signal-safe, so possibly called from a handler): the pending deferred snapshots
+// and the exit snapshot, unless this thread was interrupted inside the tracker, whose locks may then
+// be held by the frame beneath the handler; the process ends without its exit snapshot rather than
+// hang (docs/architecture.md, "Host-safety contract: signals and concurrency").
+void takeImmediateExitSnapshot() noexcept;
 void lockSnapshotForFork() noexcept;
 void unlockSnapshotAfterFork() noexcept;
+
+// True once the program installed a seccomp filter: no snapshot is written any more (a filter may
+// forbid the system calls a snapshot needs; lifecycle/TriggersSandbox.cpp).
+bool sandboxed() noexcept;
 
 // Snapshot bookkeeping of this process: the next index, and the fork-child reset.
 uint32_t takeSnapshotIndex() noexcept;

@@ -338,6 +338,8 @@ const char* triggerName(Trigger trigger) {
         case Trigger::External: return "external";
         case Trigger::Interval: return "interval";
         case Trigger::Exit: return "exit";
+        case Trigger::Crash: return "crash";
+        case Trigger::Sandbox: return "sandbox";
     }
     return "unknown";
 }

@@ -32,6 +32,9 @@ enum class Trigger : uint32_t {
     External = 2,  // `leakscope snap PID [LABEL]`
     Interval = 3,  // LEAKSCOPE_INTERVAL_MS
     Exit = 4,      // exit(), return from main, _exit
+    Crash = 5,     // the process is about to die of a signal (SIGSEGV, SIGBUS, SIGABRT, SIGTERM...)
+    Sandbox = 6,   // just before the program installed a seccomp filter: the last snapshot that is
+                   // safe to write, no exit snapshot follows (docs/snapshot-format.md, "Sandboxes")
 };
 
 struct FileHeader {
