@@ -34,9 +34,15 @@ int parseFdName(const char* name) noexcept {
 
 }  // namespace
 
+// /proc/thread-self, not /proc/self: after main calls pthread_exit, /proc/self names the exited
+// leader, whose fd directory lists nothing, and the exit snapshot would lose every handle.
+// /proc/self only where the kernel has no thread-self (before Linux 3.17).
 ProcFdScanner::ProcFdScanner() noexcept
     : directory_fd_(static_cast<int>(
-          syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {}
+          syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {
+    if (directory_fd_ < 0)
+        directory_fd_ = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 ProcFdScanner::~ProcFdScanner() {
     if (directory_fd_ >= 0) syscall(SYS_close, directory_fd_);
