@@ -55,6 +55,7 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
         ->check(kNonEmpty);
     command.add_option("--warmup", report.warmup, "Cycles ignored at the start of each series")
         ->check(CLI::Range(0, 1000000));
+    command.add_flag("--strict", report.strict, "Exit 2 when any snapshot file is unreadable (default: skip it)");
     addOutputOptions(command, report.outputs);
 }
 

@@ -28,6 +28,7 @@ struct ReportOptions {
     std::vector<std::string> labels;  // empty: every label except "exit"
     int warmup = 1;
     std::vector<OutputRequest> outputs;
+    bool strict = false;  // --strict: an unreadable snapshot file is an input error (exit 2), not skipped
 };
 
 struct RunOptions {

@@ -46,6 +46,9 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         std::cerr << "leakscope: " << set.status().message() << "\n";
         return kExitInputError;
     }
+    for (const auto& skipped : set->unreadable)
+        std::cerr << "leakscope: " << skipped << (options.strict ? "" : " (skipped)") << "\n";
+    if (options.strict && !set->unreadable.empty()) return kExitInputError;
     Symbolizer symbolizer;
     Report report = buildReport(*set, {options.labels, options.warmup}, symbolizer);
     GateOptions default_gate;
