@@ -74,6 +74,7 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
                      "Show the runtime's own allocations (thread DTV, stdio buffers, ...) too");
     command.add_option("--source-url", report.source_url, "HTML: link locations to TEMPLATE with {path} and {line}")
         ->check(kNonEmpty);
+    command.add_flag("--strict", report.strict, "Exit 2 when any snapshot file is unreadable (default: skip it)");
 }
 
 void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {

@@ -35,6 +35,7 @@ struct ReportOptions {
     std::string source_root;      // --source-root; "": the git top-level of the cwd, else the cwd
     std::string color = "auto";   // --color auto|always|never (auto: text to a TTY, and NO_COLOR unset)
     bool all = false;             // --all: list every informational finding in text
+    bool strict = false;  // --strict: an unreadable snapshot file is an input error (exit 2), not skipped
 };
 
 struct RunOptions {

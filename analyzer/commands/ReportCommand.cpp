@@ -116,6 +116,9 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         std::cerr << "leakscope: " << set.status().message() << "\n";
         return kExitInputError;
     }
+    for (const auto& skipped : set->unreadable)
+        std::cerr << "leakscope: " << skipped << (options.strict ? "" : " (skipped)") << "\n";
+    if (options.strict && !set->unreadable.empty()) return kExitInputError;
     if (auto error = unmatchedLabelError(*set, options.labels); !error.empty()) {
         std::cerr << "leakscope: " << error << "\n";
         return kExitInputError;

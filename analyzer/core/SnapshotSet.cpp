@@ -25,8 +25,12 @@ absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std
         std::error_code ec;
         if (fs::is_directory(input, ec)) {
             size_t before = files.size();
+            // Names starting with '.' are the writer's temporaries (".tmp-…", renamed when complete): one
+            // left by a run killed mid-snapshot is not a snapshot, and never was one.
             for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec))
-                if (it->is_regular_file() && it->path().extension() == ".lksnap") files.push_back(it->path().string());
+                if (it->is_regular_file() && it->path().extension() == ".lksnap" &&
+                    !it->path().filename().string().starts_with("."))
+                    files.push_back(it->path().string());
             if (ec) return absl::InvalidArgumentError(input + ": cannot read directory: " + ec.message());
             if (files.size() == before) return absl::NotFoundError(input + ": no .lksnap snapshot files in this directory");
         } else if (fs::exists(input, ec)) {
@@ -57,16 +61,29 @@ absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inpu
             return sumSnapshot(std::move(*snapshot));
         }));
     };
+    // A file that cannot be read (corrupt, truncated, vanished) is set aside with its one-line reason
+    // and the rest is analysed: one bad file of a killed run must not hide every other snapshot.
     SnapshotSetBuilder builder;
+    std::vector<std::string> unreadable;
     while (next < files->size() && pending.size() < window) launch();
     while (!pending.empty()) {
         auto summed = pending.front().get();
         pending.pop_front();
-        if (!summed.ok()) return summed.status();  // the futures still pending finish in their destructors
         if (next < files->size()) launch();
+        if (!summed.ok()) {
+            unreadable.emplace_back(summed.status().message());
+            continue;
+        }
         builder.add(std::move(*summed));
     }
-    return builder.finish();
+    if (unreadable.size() == files->size())
+        return absl::DataLossError(unreadable.front() +
+                                   (files->size() > 1 ? " (and every other of the " + std::to_string(files->size()) +
+                                                            " snapshot files is unreadable too)"
+                                                      : ""));
+    SnapshotSet set = builder.finish();
+    set.unreadable = std::move(unreadable);
+    return set;
 }
 
 SummedSnapshot sumSnapshot(snapshot::Snapshot snapshot) {

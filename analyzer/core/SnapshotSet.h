@@ -66,16 +66,19 @@ struct ProcessSnapshots {
 
 struct SnapshotSet {
     std::vector<ProcessSnapshots> processes;  // ordered by (pid, start_ns)
-    size_t file_count = 0;
+    size_t file_count = 0;                    // files read
+    std::vector<std::string> unreadable;      // files skipped, one line each: "<path>: <what is wrong>"
 };
 
-// Expands directories (every *.lksnap below them, recursively) and keeps files as given; sorted by
-// file name (= time order). Error when an input does not exist or a directory holds no snapshot.
+// Expands directories (every *.lksnap below them, recursively, except names starting with '.': the
+// writer's temporaries) and keeps files as given; sorted by file name (= time order). Error when an
+// input does not exist or a directory holds no snapshot.
 absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std::string>& inputs);
 
 // Reads every file and summarises it, a few files at a time in parallel (reading, validating and
-// summing a file is independent of the others; only interning stacks is ordered). The first
-// unreadable or corrupt file, in file order, is the error.
+// summing a file is independent of the others; only interning stacks is ordered). An unreadable or
+// corrupt file is skipped and named in SnapshotSet::unreadable; error (the first file's reason) only
+// when no file could be read.
 absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inputs);
 
 // One parsed snapshot with its allocations already summed per raw (file) stack id and the records

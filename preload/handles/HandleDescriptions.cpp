@@ -97,8 +97,9 @@ void describeFromKernel(HandleEntry& entry, int fd, const char* target, size_t t
 }
 
 size_t readFdTarget(int fd, char* buffer, size_t capacity) noexcept {
-    // "/proc/self/fd/" + decimal fd, built by hand: snprintf may allocate (locale) inside a hook.
-    char link_path[32] = "/proc/self/fd/";
+    // "/proc/thread-self/fd/" + decimal fd, built by hand: snprintf may allocate (locale) inside a hook.
+    // thread-self: /proc/self names an exited leader after main's pthread_exit (see ProcFdScanner).
+    char link_path[48] = "/proc/thread-self/fd/";
     size_t length = std::strlen(link_path);
     char digits[12];
     size_t digit_count = 0;

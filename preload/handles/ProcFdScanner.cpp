@@ -36,9 +36,13 @@ int parseFdName(const char* name) noexcept {
 
 }  // namespace
 
+// /proc/thread-self, not /proc/self: after main calls pthread_exit, /proc/self names the exited
+// leader, whose fd directory lists nothing, and the exit snapshot would lose every handle.
+// /proc/self only where the kernel has no thread-self (before Linux 3.17).
 ProcFdScanner::ProcFdScanner() noexcept {
-    const int opened =
-        static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    int opened = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (opened < 0)
+        opened = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (opened < 0) return;
     directory_fd_ = placeTrackerFd(opened);
     slot_ = claimTrackerFd(directory_fd_);

@@ -21,6 +21,7 @@
 #include "unwind/ModuleMap.h"
 #include "hooks/RealFunctions.h"
 #include "hooks/Export.h"
+#include "hooks/LibcFdHooks.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
 #include "tracker/ErrnoKeeper.h"
@@ -356,8 +357,12 @@ LEAKSCOPE_EXPORT int system(const char* command) {
 LEAKSCOPE_EXPORT FILE* popen(const char* command, const char* mode) {
     static std::atomic<void*> slot;
     auto real = realFunction<FILE* (*)(const char*, const char*)>(slot, "popen");
-    EnvironmentForCall environment;
-    return real(command, mode);
+    FILE* stream;
+    {
+        EnvironmentForCall environment;
+        stream = real(command, mode);
+    }
+    return leakscope::preload::handles::recordPopenedStream(stream);
 }
 
 // ---- calls that need a single-threaded process, and seccomp filters (Triggers.h) ----------------

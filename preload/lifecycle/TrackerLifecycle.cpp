@@ -150,9 +150,14 @@ void unlockTrackerAfterFork() noexcept {
     unlockSnapshotAfterFork();
 }
 
-// Runs when the preload is initialised by the dynamic loader: after libc, before the program's own
-// constructors and main. The real allocator may have been in use (through the hooks) for a while.
-__attribute__((constructor(101))) void initialiseTracker() noexcept {
+// Runs when the preload is initialised by the dynamic loader: first of all libraries' constructors
+// (-z initfirst, docs/architecture.md "Initialisation order"), before the program's and main. The real
+// allocator may have been in use (through the hooks) for a while.
+// [capture] The loader passes (argc, argv, envp) to every constructor. Being first, this one runs
+// before libc's own initialiser has set `environ` (it sets it to this same envp just after), so
+// getenv() would see no LEAKSCOPE_* at all: set it here, to the value libc is about to give it.
+__attribute__((constructor(101))) void initialiseTracker(int, char**, char** envp) noexcept {
+    if (!environ && envp) environ = envp;
     ReentryGuard guard;
     realAllocator();
     if (!ensureCoreTables()) {

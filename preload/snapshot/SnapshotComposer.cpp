@@ -78,7 +78,8 @@ snapshot::FileHeader makeHeader(const char* label, snapshot::Trigger trigger, ui
     header.stack_depth_limit = stackDepthLimit();
     copyCut(header.label, sizeof(header.label), label);
     char executable[sizeof(header.executable)] = {};
-    ssize_t length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
+    // thread-self: after main's pthread_exit, /proc/self names the exited leader, which has no exe.
+    ssize_t length = readlink("/proc/thread-self/exe", executable, sizeof(executable) - 1);
     if (length > 0) std::memcpy(header.executable, executable, static_cast<size_t>(length));
     return header;
 }

@@ -2,9 +2,12 @@
 // inside snapshots, where allocating would be tracked as the program's.
 #include "unwind/ModuleMap.h"
 
+#include <algorithm>
 #include <cstring>
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tables/SpinLock.h"
@@ -36,10 +39,64 @@ size_t gPathPoolUsed = 0;
 
 const char* pathOf(const KnownModule& module) noexcept { return gPathPool + module.path_offset; }
 
-// The path dl_iterate_phdr gives, made useful: "" is the main program, the vDSO has no file.
-size_t modulePath(const char* reported, char* out, size_t capacity) noexcept {
+// Parses a hexadecimal number at *cursor (advancing it); false when there is none.
+bool parseHex(const char*& cursor, const char* end, uint64_t& value) noexcept {
+    value = 0;
+    const char* start = cursor;
+    for (; cursor < end; ++cursor) {
+        const char c = *cursor;
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) break;
+        value = value << 4 | static_cast<uint64_t>(digit);
+    }
+    return cursor != start;
+}
+
+// The absolute path of the file mapped at `address`, from /proc/thread-self/maps (the kernel's name for
+// the mapping, which does not depend on the cwd at load time or now). Raw reads into static storage:
+// this runs under gLock inside snapshots. Returns the length, 0 when no file mapping covers address.
+size_t mappedFilePath(uint64_t address, char* out, size_t capacity) noexcept {
+    static char buffer[64 * 1024];
+    const int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/maps", O_RDONLY | O_CLOEXEC));
+    if (fd < 0) return 0;
+    size_t kept = 0, found = 0;
+    for (;;) {
+        const long got = syscall(SYS_read, fd, buffer + kept, sizeof(buffer) - kept);
+        if (got <= 0) break;
+        const char* cursor = buffer;
+        const char* end = buffer + kept + static_cast<size_t>(got);
+        for (const char* newline; (newline = static_cast<const char*>(std::memchr(cursor, '\n', size_t(end - cursor))));
+             cursor = newline + 1) {
+            // "start-end perms offset dev inode   path"
+            uint64_t start = 0, stop = 0;
+            const char* field = cursor;
+            if (!parseHex(field, newline, start) || field == newline || *field++ != '-' ||
+                !parseHex(field, newline, stop) || address < start || address >= stop)
+                continue;
+            const char* path = static_cast<const char*>(std::memchr(field, '/', size_t(newline - field)));
+            if (path) {
+                found = std::min(size_t(newline - path), capacity - 1);
+                std::memcpy(out, path, found);
+                out[found] = '\0';
+            }
+            syscall(SYS_close, fd);
+            return found;
+        }
+        kept = size_t(end - cursor);
+        if (kept == sizeof(buffer)) kept = 0;  // a line longer than the buffer: no mapping of ours
+        std::memmove(buffer, cursor, kept);
+    }
+    syscall(SYS_close, fd);
+    return 0;
+}
+
+// The path dl_iterate_phdr gives, made useful: "" is the main program, the vDSO has no file, and a
+// relative name (dlopen("./plugin.so") keeps it as given) becomes the absolute path of the mapped file,
+// so the analyzer can key a module by its identity whatever the cwd was. `address` lies in the module.
+size_t modulePath(const char* reported, uint64_t address, char* out, size_t capacity) noexcept {
     if (!reported || !*reported) {
-        ssize_t length = readlink("/proc/self/exe", out, capacity - 1);
+        // thread-self: /proc/self names an exited leader after main's pthread_exit, which has no exe.
+        ssize_t length = readlink("/proc/thread-self/exe", out, capacity - 1);
         if (length <= 0) return 0;
         out[length] = '\0';
         return static_cast<size_t>(length);
@@ -47,6 +104,9 @@ size_t modulePath(const char* reported, char* out, size_t capacity) noexcept {
     if (std::strncmp(reported, "linux-vdso", 10) == 0 || std::strncmp(reported, "linux-gate", 10) == 0) {
         std::memcpy(out, "[vdso]", 7);
         return 6;
+    }
+    if (reported[0] != '/') {
+        if (size_t length = mappedFilePath(address, out, capacity)) return length;
     }
     size_t length = std::strlen(reported);
     if (length >= capacity) length = capacity - 1;
@@ -79,8 +139,14 @@ void readBuildId(const struct dl_phdr_info* info, KnownModule& module) noexcept 
 }
 
 int visitLoadedModule(struct dl_phdr_info* info, size_t, void*) noexcept {
+    uint64_t first_segment = info->dlpi_addr;
+    for (int i = 0; i < info->dlpi_phnum; ++i)
+        if (info->dlpi_phdr[i].p_type == PT_LOAD) {
+            first_segment = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+            break;
+        }
     char path[4096];
-    size_t path_length = modulePath(info->dlpi_name, path, sizeof(path));
+    size_t path_length = modulePath(info->dlpi_name, first_segment, path, sizeof(path));
     for (size_t i = 0; i < gModuleCount; ++i) {
         KnownModule& known = gModules[i];
         if (known.unloaded_sequence == 0 && known.load_bias == info->dlpi_addr && known.path_length == path_length &&

@@ -1,12 +1,12 @@
 #include "leakscope/SnapshotReader.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -312,24 +312,31 @@ absl::StatusOr<Snapshot> readSnapshotFile(const std::string& path) {
         ::close(fd);
         return absl::InvalidArgumentError(path + ": not a regular file");
     }
+    // Read into a private buffer, not mapped: a mapping of a file that another process truncates while
+    // we read it (or while its allocation records are still in use) kills the reader with SIGBUS, and
+    // snapshot directories are read while programs still run. A file that shrinks under the read is
+    // reported as a truncated snapshot; bytes it gained afterwards are not read.
     const size_t size = size_t(status.st_size);
-    if (size < sizeof(FileHeader) + sizeof(Trailer)) {
-        // Too small to be a snapshot (and an empty file cannot be mapped): read what is there so the
-        // decoder words the error like every other truncation.
-        std::string bytes(size, '\0');
-        ssize_t got = ::pread(fd, bytes.data(), size, 0);
+    std::shared_ptr<char[]> buffer(new (std::nothrow) char[size ? size : 1]);
+    if (!buffer) {
         ::close(fd);
-        bytes.resize(got > 0 ? size_t(got) : 0);
-        return parseSnapshot(bytes, path);
+        return absl::ResourceExhaustedError(path + ": cannot allocate " + std::to_string(size) + " bytes to read it");
     }
-    // Mapped, not read: the allocation records are then walked where the page cache holds them, with
-    // no copy and no fresh zeroed pages per file (which is what reading 100 files of 3 MB cost).
-    // MAP_POPULATE maps every page up front instead of taking a fault per few pages.
-    void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    size_t got = 0;
+    while (got < size) {
+        const ssize_t read = ::pread(fd, buffer.get() + got, size - got, off_t(got));
+        if (read < 0 && errno == EINTR) continue;
+        if (read < 0) {
+            const int error = errno;
+            ::close(fd);
+            return absl::DataLossError(path + ": read failed: " + std::strerror(error));
+        }
+        if (read == 0) break;  // the file shrank while it was read
+        got += size_t(read);
+    }
     ::close(fd);
-    if (mapped == MAP_FAILED) return absl::DataLossError(path + ": cannot map the file: " + std::strerror(errno));
-    std::shared_ptr<const void> owner(mapped, [size](const void* address) { ::munmap(const_cast<void*>(address), size); });
-    return Decoder(std::move(owner), std::string_view(static_cast<const char*>(mapped), size), path).decode();
+    const std::string_view bytes(buffer.get(), got);
+    return Decoder(std::shared_ptr<const void>(buffer, buffer.get()), bytes, path).decode();
 }
 
 const char* triggerName(Trigger trigger) {

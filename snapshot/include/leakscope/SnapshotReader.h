@@ -39,7 +39,7 @@ struct Handle {
     std::string path;
 };
 
-// A validated array of fixed-size records read in place from the file's bytes (the mapped file, or
+// A validated array of fixed-size records read in place from the file's bytes (the reader's buffer, or
 // the reader's own copy for parseSnapshot): a million allocations are not copied, only walked. It
 // shares ownership of those bytes, so it stays valid as long as any copy of it lives. Records are
 // loaded with memcpy because a section payload need not be aligned in the file.
@@ -101,7 +101,7 @@ struct Snapshot {
     Counters counters{};
     std::vector<Module> modules;
     std::vector<Stack> stacks;  // in file order; stackIndex() finds one by id
-    RecordView<AllocationRecord> allocations;  // in place: the file's bytes stay mapped while this lives
+    RecordView<AllocationRecord> allocations;  // in place: the file's bytes stay in memory while this lives
     std::vector<Handle> handles;
     std::vector<EventRecord> events;
 
@@ -112,7 +112,8 @@ struct Snapshot {
     std::vector<long> stack_index_by_id;  // built by the reader
 };
 
-// Reads and validates `path` (mapped, not copied). Errors: NotFound when the file cannot be opened,
+// Reads (into one private buffer, never mapped: a file truncated under the reader is a truncated
+// snapshot, not SIGBUS) and validates `path`. Errors: NotFound when the file cannot be opened,
 // InvalidArgument when it is not a regular file, DataLoss for every corruption (message:
 // "<path>: <section> section at byte <offset>: <problem>").
 absl::StatusOr<Snapshot> readSnapshotFile(const std::string& path);

@@ -1,0 +1,76 @@
+// The analyzer over what a killed run left (issue 16 kind 13): a writer's temporary, a corrupt file or
+// a file cut short among good snapshots is skipped with one line, and the rest is analysed; exit 2 only
+// when nothing is usable, or with --strict.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "ToolRun.h"
+
+using namespace leakscope::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Snapshots of a real run (5 cycles leaking an fd and 32 B each) in <dir>/snapshots.
+ToolRun goodRun(const std::string& dir) {
+    ToolRun run = runUnderTool(dir, {LEAKSCOPE_TARGET_CAPTUREPROG_PTEXIT});
+    REQUIRE(run.snapshots().size() >= 5);
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("a killed writer's temporary, a corrupt and a truncated file are skipped, the rest analysed",
+          "[capture][killed]") {
+    TemporaryDirectory directory;
+    const ToolRun run = goodRun(directory.path());
+    const std::vector<std::string> good = run.snapshots();
+    const fs::path dir = run.snapshot_dir;
+    // What SIGKILL mid-snapshot leaves: a half-written temporary (not even a header).
+    writeFile((dir / (".tmp-00000000000000000001-1-000009-big.lksnap")).string(), std::string(4096, 'x'));
+    // A corrupt file and the first half of a real snapshot, under names that sort last.
+    writeFile((dir / "99999999999999999998-1-000000-corrupt.lksnap").string(), "not a snapshot at all");
+    const std::string whole = readFile(good.front());
+    const std::string cut_name = (dir / "99999999999999999999-1-000001-cut.lksnap").string();
+    writeFile(cut_name, whole.substr(0, whole.size() / 2));
+
+    const std::string report_path = (fs::path(directory.path()) / "again.json").string();
+    const ProcessResult report = runAnalyzer({"report", dir.string(), "--format", "json", "--output", report_path});
+    INFO("stderr: " << report.err);
+    CHECK(report.exit_code == 0);
+    CHECK(report.err.find(".tmp-") == std::string::npos);  // a temporary is not a snapshot: not even named
+    CHECK(report.err.find("corrupt.lksnap") != std::string::npos);
+    CHECK(report.err.find("cut.lksnap") != std::string::npos);
+    const auto json = nlohmann::json::parse(readFile(report_path));
+    REQUIRE_FALSE(json["processes"].empty());
+    int reported = 0;
+    for (const auto& finding : findingsOfType(json, "leaked_handle"))
+        if (stackHasFunction(finding, "open_and_forget")) ++reported;
+    CHECK(reported == 5);  // the good files were analysed as if the bad ones were not there
+
+    const ProcessResult check = runAnalyzer({"check", dir.string(), "--fail-on", "leaked_handle"});
+    CHECK(check.exit_code == 1);  // the gate judged the good files
+
+    const ProcessResult strict = runAnalyzer({"report", dir.string(), "--strict"});
+    CHECK(strict.exit_code == 2);
+    CHECK(strict.err.find("corrupt.lksnap") != std::string::npos);
+}
+
+TEST_CASE("a directory with no usable snapshot is an input error", "[capture][killed]") {
+    TemporaryDirectory directory;
+    const fs::path dir = fs::path(directory.path()) / "left";
+    fs::create_directories(dir);
+    writeFile((dir / "00000000000000000001-1-000000-cycle.lksnap").string(), "garbage");
+    writeFile((dir / ".tmp-00000000000000000002-1-000001-cycle.lksnap").string(), "garbage");
+    const ProcessResult report = runAnalyzer({"report", dir.string()});
+    CHECK(report.exit_code == 2);
+    CHECK(report.err.find("000000-cycle.lksnap") != std::string::npos);
+
+    const fs::path only_temporary = fs::path(directory.path()) / "tmp-only";
+    fs::create_directories(only_temporary);
+    writeFile((only_temporary / ".tmp-00000000000000000002-1-000001-cycle.lksnap").string(), "garbage");
+    const ProcessResult empty = runAnalyzer({"report", only_temporary.string()});
+    CHECK(empty.exit_code == 2);
+    CHECK(empty.err.find("no .lksnap snapshot files") != std::string::npos);
+}
