@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "faultspec/FaultSpec.h"
+#include "leakscope/ReturnAddress.h"
 #include "lifecycle/Log.h"
 #include "tables/SpinLock.h"
 #include "unwind/SymbolRanges.h"
@@ -40,8 +41,8 @@ bool stackInFunction(Rule& rule, const uint64_t* frames, uint16_t depth) noexcep
         }
     }
     for (uint16_t i = 0; i < depth; ++i) {
-        // Frame 0 is a return address into the caller; -1 puts it inside the call instruction.
-        uint64_t pc = frames[i] - 1;
+        // Every frame, frame 0 included, is a return address: look up the call (ReturnAddress.h).
+        uint64_t pc = leakscope::snapshot::callSiteOf(frames[i]);
         for (size_t r = 0; r < rule.range_count; ++r)
             if (pc >= rule.ranges[r].start && pc < rule.ranges[r].end) return true;
     }

@@ -6,6 +6,7 @@
 
 #include "unwind/CfiRule.h"
 #include "unwind/CfiRuleCache.h"
+#include "leakscope/ReturnAddress.h"
 
 namespace leakscope::preload::cfi_walker {
 namespace {
@@ -136,7 +137,7 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
         if (return_address == 0) break;  // some runtimes end the chain with a null return address
         sp = cfa;
         pc = return_address;
-        lookup_pc = return_address - 1;
+        lookup_pc = leakscope::snapshot::callSiteOf(return_address);  // the rule in force during the call
     }
     // Same pcs at every level and the same length: the very stack of this thread's previous walk.
     *unchanged = same && count == previous_count;  // frames[] written all the same

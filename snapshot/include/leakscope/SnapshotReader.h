@@ -31,7 +31,7 @@ struct Module {
 struct Stack {
     uint32_t id = 0;
     bool truncated = false;
-    std::vector<uint64_t> frames;  // innermost first; frame 0 is not a return address (snapshot_format.h)
+    std::vector<uint64_t> frames;  // innermost first; every frame, frame 0 too, is a return address (ReturnAddress.h)
 };
 
 struct Handle {

@@ -140,8 +140,9 @@ static_assert(sizeof(StackRecordHeader) == 8);
 enum StackFlags : uint16_t {
     kStackTruncated = 1,  // the walk hit the depth limit before the outermost frame
 };
-// Frames are return addresses (innermost first) except frame 0, the caller's address of the
-// interposed function. The analyzer subtracts 1 from every return address before symbolizing.
+// Frames are return addresses, innermost first; frame 0 too (the return address of the program's
+// call into the interposed function). Every reader looks up the call, one byte before
+// (leakscope/ReturnAddress.h: callSiteOf), never the address itself.
 
 struct AllocationRecord {
     uint64_t address;
