@@ -185,7 +185,7 @@ TEST_CASE("growth only during warm-up is ignored") {
     CHECK(cut.warmup == 2);
 }
 
-TEST_CASE("a short series is judged only on a new high at every snapshot; shorter is not judged") {
+TEST_CASE("a short series is judged only on a new high at every snapshot, and a shorter one is not judged") {
     auto verdict = judge({1, 2, 3, 4});
     CHECK_FALSE(verdict.judged);
     CHECK_FALSE(verdict.growing);
