@@ -3,7 +3,7 @@ _leakscope() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
     local commands="run report check diff snap show"
-    local report="--label --warmup --format --output --source-root --color --all --help"
+    local report="--label --warmup --format --output --source-root --color --all --alloc-fn --show-suppressed --no-default-suppressions --source-url --strict --help"
     local gate="--max-bytes-per-cycle --max-handles-per-cycle --max-exit-bytes --fail-on --suppressions --baseline --update-baseline"
     local command="" i
     for ((i = 1; i < cword; i++)); do

@@ -174,8 +174,12 @@ private:
         for (size_t i = 0; i < snapshots.size(); ++i)
             for (const auto& handle : snapshots[i]->handles) {
                 if (handle.record.flags & (snapshot::kHandleInherited | snapshot::kHandleUntracked)) continue;
+                // A path is not part of a handle's growth identity: mkstemp, tmpfile or a rotated log open
+                // a new name every cycle from the same call, and each name alone never grows. Sockets keep
+                // their family/type/protocol (a listen socket and a UDP pipe are different resources).
+                const bool socket = handle.record.kind == uint16_t(snapshot::HandleKind::Socket);
                 HandleGroup group{StackId(handle.record.stack_id), snapshot::handleKindName(handle.record.kind),
-                                  handleDetails(handle.record, handle.path)};
+                                  socket ? handleDetails(handle.record, handle.path) : std::string()};
                 auto& series = counts[group];
                 series.resize(snapshots.size());
                 series[i] += 1;

@@ -99,7 +99,14 @@ bool isRuntimeModule(const std::string& module) {
 
 std::string defaultSuppressionFor(const Finding& finding) {
     if (finding.resource != "memory") return "";
-    if (finding.stack.empty() && finding.type == kExitLeak && finding.count == 1 && finding.bytes == kEmergencyPoolBytes)
+    // The pool's block: no stack (allocated before the tracker could walk), or a stack made only of
+    // libstdc++'s static initialiser (a local symbol Debian strips: module+offset) called by ld.so's
+    // call_init — which is what it looks like since the preload initialises first (-z initfirst).
+    const bool loader_only = std::all_of(finding.stack.begin(), finding.stack.end(), [](const SymbolizedFrame& frame) {
+        return frame.module.rfind("libstdc++.so", 0) == 0 || frame.module.rfind("ld-linux", 0) == 0;
+    });
+    if (loader_only && finding.type == kExitLeak && finding.count == 1 && finding.bytes == kEmergencyPoolBytes &&
+        (finding.stack.empty() || finding.stack[0].module.rfind("libstdc++.so", 0) == 0))
         return "libstdc++ emergency exception pool";
     for (const auto& frame : finding.stack) {
         if (!isRuntimeModule(frame.module)) continue;

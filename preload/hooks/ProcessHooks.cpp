@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <cstdio>
 #include <sys/mman.h>
@@ -403,6 +404,21 @@ long installingFilter(Call call) noexcept {
 
 }  // namespace
 }  // namespace leakscope::preload
+
+// main() ending with pthread_exit: the process lives on until its last thread exits, and glibc's last
+// thread calls exit(0). The tool thread must not be that last thread — it would keep the process alive
+// for ever (a hang the program never has). So it is stopped for good when the main thread leaves this
+// way; snapshot requests then go to the process (any thread), and the exit snapshot is written at the
+// real exit by the program's last thread (issue 15, section 3; issue 16).
+LEAKSCOPE_EXPORT void pthread_exit(void* value) {
+    static std::atomic<void*> slot;
+    auto real = leakscope::preload::realFunction<void (*)(void*)>(slot, "pthread_exit");
+    if (leakscope::preload::trackerActive() && !leakscope::preload::threadInsideTracker() &&
+        syscall(SYS_gettid) == getpid())
+        leakscope::preload::triggers::pauseToolThread();
+    real(value);
+    __builtin_unreachable();
+}
 
 LEAKSCOPE_EXPORT int unshare(int flags) {
     static std::atomic<void*> slot;
