@@ -58,9 +58,11 @@ TEST_CASE("pthread_exit from main: the exit snapshot has the executable, the mod
             ++leaked;
     CHECK(leaked == 5);
     // And the report names them: 5 fds open at exit, opened by open_and_forget.
+    // Fds from one stack are one finding whose components are the fds (docs/report-schema.md).
     int reported = 0;
     for (const auto& finding : findingsOfType(run.report, "leaked_handle"))
-        if (stackHasFunction(finding, "open_and_forget")) ++reported;
+        if (stackHasFunction(finding, "open_and_forget"))
+            reported += finding.contains("components") && !finding["components"].empty() ? int(finding["components"].size()) : 1;
     CHECK(reported == 5);
 }
 
@@ -145,8 +147,11 @@ TEST_CASE("fds libc opens internally grow per cycle, named by the program's func
                 CHECK(growth->value("count_per_cycle", 0) == 1);
             } else {
                 int leaked = 0;
+                // The growth may be grouped with the call's memory (one cause, one finding); the exit
+                // gate already failed on it above. The 12 fds open at exit are one finding's components.
                 for (const auto& finding : findingsOfType(run.report, "leaked_handle"))
-                    if (topFunction(finding) == function) ++leaked;
+                    if (topFunction(finding) == function)
+                        leaked += finding.contains("components") && !finding["components"].empty() ? int(finding["components"].size()) : 1;
                 CHECK(leaked == 12);
             }
         }

@@ -98,7 +98,7 @@ TEST_CASE("every misused analyzer argument gives one clear line and exit 2", "[t
         {{"report", "emptydir"}, "emptydir"},
         {{"report", "empty.lksnap"}, "empty.lksnap"},
         {{"report", "text.txt"}, "text.txt"},
-        {{"check", "snaps", "future.lksnap"}, "future.lksnap"},
+        {{"check", "snaps", "future.lksnap", "--strict"}, "future.lksnap"},  // without --strict: skipped, the rest analysed
         // flags: unknown, without a value, with a value of the wrong type or out of range
         {{"report", "snaps", "--bogus"}, "--bogus"},
         {{"diff", "snaps/good.lksnap", "snaps/good.lksnap", "--format"}, "--format"},
