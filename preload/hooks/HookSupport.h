@@ -9,33 +9,14 @@
 #include <type_traits>
 
 #include "hooks/Export.h"
+#include "hooks/RealFunctions.h"
 #include "tables/HandleTable.h"
 #include "tracker/ErrnoKeeper.h"
 #include "tracker/TrackerCore.h"
 
 namespace leakscope::preload::handles {
 
-// The real function behind one interposed symbol, resolved on first use through the core's
-// resolveNext. Lock-free: two threads racing resolve twice and store the same pointer.
-template <typename Function>
-class RealFunction {
-public:
-    constexpr explicit RealFunction(const char* name) noexcept : name_(name) {}
-
-    // nullptr when this libc does not have the symbol (callers fail with ENOSYS).
-    Function get() noexcept {
-        Function function = function_.load(std::memory_order_acquire);
-        if (!function) {
-            function = reinterpret_cast<Function>(resolveNext(name_));
-            function_.store(function, std::memory_order_release);
-        }
-        return function;
-    }
-
-private:
-    const char* name_;
-    std::atomic<Function> function_{nullptr};
-};
+using leakscope::preload::RealFunction;  // hooks/RealFunctions.h
 
 // Calls the real function; when this libc lacks it, fails the way a missing syscall does (ENOSYS).
 template <typename Function, typename... Args>

@@ -192,18 +192,6 @@ private:
     ExecEnvironment prepared_;
 };
 
-// The real function behind a hook, looked up once. A plain atomic slot rather than a function-local
-// static: no __cxa_guard, which must not be entered from a vfork child or a half-dead process.
-template <typename Function>
-Function realFunction(std::atomic<void*>& slot, const char* name) noexcept {
-    void* function = slot.load(std::memory_order_acquire);
-    if (!function) {
-        function = resolveNext(name);
-        slot.store(function, std::memory_order_release);
-    }
-    return reinterpret_cast<Function>(function);
-}
-
 // Collects execl-style variadic arguments into an argv array (on the stack of the caller).
 #define LEAKSCOPE_COLLECT_VARARGS(first, argv_name, after_null_env)                 \
     size_t argument_count = 1;                                                        \
@@ -258,20 +246,19 @@ void rememberTrackingEnvironment() noexcept {
 
 using leakscope::preload::EnvironmentForCall;
 using leakscope::preload::ExecEnvironment;
-using leakscope::preload::realFunction;
 
 LEAKSCOPE_EXPORT void _exit(int status) {
     leakscope::preload::takeImmediateExitSnapshot();
-    static std::atomic<void*> slot;
-    auto real = realFunction<void (*)(int)>(slot, "_exit");
+    static constinit leakscope::preload::RealFunction<void (*)(int)> real_function("_exit");
+    auto real = real_function.get();
     real(status);
     __builtin_unreachable();
 }
 
 LEAKSCOPE_EXPORT void _Exit(int status) {
     leakscope::preload::takeImmediateExitSnapshot();
-    static std::atomic<void*> slot;
-    auto real = realFunction<void (*)(int)>(slot, "_Exit");
+    static constinit leakscope::preload::RealFunction<void (*)(int)> real_function("_Exit");
+    auto real = real_function.get();
     real(status);
     __builtin_unreachable();
 }
@@ -280,8 +267,8 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
     // Before the real dlclose: a library loaded and closed between two snapshots must still be in
     // the module map so that the stacks it left behind can be symbolized.
     leakscope::preload::module_map::refresh();
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(void*)>(slot, "dlclose");
+    static constinit leakscope::preload::RealFunction<int (*)(void*)> real_function("dlclose");
+    auto real = real_function.get();
     int result = real(handle);
     // After the unmapping: a stack-walk rule cached for its code must not apply to the next library
     // mapped at the same address.
@@ -290,15 +277,15 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
 }
 
 LEAKSCOPE_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(const char*, char* const*, char* const*)>(slot, "execve");
+    static constinit leakscope::preload::RealFunction<int (*)(const char*, char* const*, char* const*)> real_function("execve");
+    auto real = real_function.get();
     ExecEnvironment environment;
     return real(path, argv, environment.prepare(envp));
 }
 
 LEAKSCOPE_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(const char*, char* const*, char* const*)>(slot, "execvpe");
+    static constinit leakscope::preload::RealFunction<int (*)(const char*, char* const*, char* const*)> real_function("execvpe");
+    auto real = real_function.get();
     ExecEnvironment environment;
     return real(file, argv, environment.prepare(envp));
 }
@@ -325,39 +312,39 @@ LEAKSCOPE_EXPORT int execle(const char* path, const char* arg, ...) {
 
 LEAKSCOPE_EXPORT int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* actions,
                                  const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
-                                            const posix_spawnattr_t*, char* const*, char* const*)>(slot, "posix_spawn");
+    static constinit leakscope::preload::RealFunction<int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                                            const posix_spawnattr_t*, char* const*, char* const*)> real_function("posix_spawn");
+    auto real = real_function.get();
     ExecEnvironment environment;
     return real(pid, path, actions, attributes, argv, environment.prepare(envp));
 }
 
 LEAKSCOPE_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                                   const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
-                                            const posix_spawnattr_t*, char* const*, char* const*)>(slot, "posix_spawnp");
+    static constinit leakscope::preload::RealFunction<int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                                            const posix_spawnattr_t*, char* const*, char* const*)> real_function("posix_spawnp");
+    auto real = real_function.get();
     ExecEnvironment environment;
     return real(pid, file, actions, attributes, argv, environment.prepare(envp));
 }
 
 LEAKSCOPE_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(int, char* const*, char* const*)>(slot, "fexecve");
+    static constinit leakscope::preload::RealFunction<int (*)(int, char* const*, char* const*)> real_function("fexecve");
+    auto real = real_function.get();
     ExecEnvironment environment;
     return real(fd, argv, environment.prepare(envp));
 }
 
 LEAKSCOPE_EXPORT int system(const char* command) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(const char*)>(slot, "system");
+    static constinit leakscope::preload::RealFunction<int (*)(const char*)> real_function("system");
+    auto real = real_function.get();
     EnvironmentForCall environment;
     return real(command);
 }
 
 LEAKSCOPE_EXPORT FILE* popen(const char* command, const char* mode) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<FILE* (*)(const char*, const char*)>(slot, "popen");
+    static constinit leakscope::preload::RealFunction<FILE* (*)(const char*, const char*)> real_function("popen");
+    auto real = real_function.get();
     FILE* stream;
     {
         EnvironmentForCall environment;
@@ -411,8 +398,8 @@ long installingFilter(Call call) noexcept {
 // way; snapshot requests then go to the process (any thread), and the exit snapshot is written at the
 // real exit by the program's last thread (issue 15, section 3; issue 16).
 LEAKSCOPE_EXPORT void pthread_exit(void* value) {
-    static std::atomic<void*> slot;
-    auto real = leakscope::preload::realFunction<void (*)(void*)>(slot, "pthread_exit");
+    static constinit leakscope::preload::RealFunction<void (*)(void*)> real_function("pthread_exit");
+    auto real = real_function.get();
     if (leakscope::preload::trackerActive() && !leakscope::preload::threadInsideTracker() &&
         syscall(SYS_gettid) == getpid())
         leakscope::preload::triggers::pauseToolThread();
@@ -421,15 +408,15 @@ LEAKSCOPE_EXPORT void pthread_exit(void* value) {
 }
 
 LEAKSCOPE_EXPORT int unshare(int flags) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(int)>(slot, "unshare");
+    static constinit leakscope::preload::RealFunction<int (*)(int)> real_function("unshare");
+    auto real = real_function.get();
     if (!(flags & (CLONE_NEWUSER | CLONE_VM | CLONE_SIGHAND | CLONE_THREAD))) return real(flags);
     return leakscope::preload::singleThreaded([&] { return real(flags); });
 }
 
 LEAKSCOPE_EXPORT int setns(int fd, int type) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(int, int)>(slot, "setns");
+    static constinit leakscope::preload::RealFunction<int (*)(int, int)> real_function("setns");
+    auto real = real_function.get();
     return leakscope::preload::singleThreaded([&] { return real(fd, type); });
 }
 
@@ -439,8 +426,8 @@ LEAKSCOPE_EXPORT int prctl(int option, ...) {
     unsigned long a2 = va_arg(arguments, unsigned long), a3 = va_arg(arguments, unsigned long),
                   a4 = va_arg(arguments, unsigned long), a5 = va_arg(arguments, unsigned long);
     va_end(arguments);
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(int, ...)>(slot, "prctl");
+    static constinit leakscope::preload::RealFunction<int (*)(int, ...)> real_function("prctl");
+    auto real = real_function.get();
     if (option != PR_SET_SECCOMP) return real(option, a2, a3, a4, a5);
     return static_cast<int>(leakscope::preload::installingFilter([&] { return long(real(option, a2, a3, a4, a5)); }));
 }
@@ -452,8 +439,8 @@ LEAKSCOPE_EXPORT long syscall(long number, ...) {
     long a[6];
     for (long& argument : a) argument = va_arg(arguments, long);
     va_end(arguments);
-    static std::atomic<void*> slot;
-    auto real = realFunction<long (*)(long, ...)>(slot, "syscall");
+    static constinit leakscope::preload::RealFunction<long (*)(long, ...)> real_function("syscall");
+    auto real = real_function.get();
     auto call = [&] { return real(number, a[0], a[1], a[2], a[3], a[4], a[5]); };
     if (number == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT))
         return leakscope::preload::installingFilter(call);
@@ -465,8 +452,8 @@ LEAKSCOPE_EXPORT long syscall(long number, ...) {
 // The crash handler stands in for the default action: a program asking what a signal does is told
 // SIG_DFL, as without the tool (some decide from it whether to install their own).
 LEAKSCOPE_EXPORT int sigaction(int signal_number, const struct sigaction* action, struct sigaction* previous) {
-    static std::atomic<void*> slot;
-    auto real = realFunction<int (*)(int, const struct sigaction*, struct sigaction*)>(slot, "sigaction");
+    static constinit leakscope::preload::RealFunction<int (*)(int, const struct sigaction*, struct sigaction*)> real_function("sigaction");
+    auto real = real_function.get();
     int result = real(signal_number, action, previous);
     if (result == 0 && previous && leakscope::preload::triggers::isCrashHandler(*previous)) {
         previous->sa_handler = SIG_DFL;

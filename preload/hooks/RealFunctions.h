@@ -2,6 +2,7 @@
 // serves the few allocations dlsym itself makes before the real calloc/malloc are known.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 
 namespace leakscope::preload {
@@ -29,5 +30,30 @@ void* bootstrapAllocate(size_t size, size_t alignment) noexcept;
 bool isBootstrapPointer(const void* pointer) noexcept;
 // Requested size of a bootstrap allocation (for realloc out of the pool).
 size_t bootstrapSize(const void* pointer) noexcept;
+
+void* resolveNext(const char* name) noexcept;  // tracker/TrackerCore.h
+
+// The real function behind one interposed symbol, resolved on first use through the core's
+// resolveNext (tracker/TrackerCore.h). A constinit static of it needs no __cxa_guard, which must
+// not be entered from a vfork child or a half-dead process. Lock-free: two threads racing resolve twice and store the same pointer.
+template <typename Function>
+class RealFunction {
+public:
+    constexpr explicit RealFunction(const char* name) noexcept : name_(name) {}
+
+    // nullptr when this libc does not have the symbol (callers fail with ENOSYS).
+    Function get() noexcept {
+        Function function = function_.load(std::memory_order_acquire);
+        if (!function) {
+            function = reinterpret_cast<Function>(resolveNext(name_));
+            function_.store(function, std::memory_order_release);
+        }
+        return function;
+    }
+
+private:
+    const char* name_;
+    std::atomic<Function> function_{nullptr};
+};
 
 }  // namespace leakscope::preload
