@@ -34,9 +34,9 @@ constexpr std::array<std::string_view, 8> kAllocatorPrefixes = {
 
 bool isLibc(std::string_view module) { return startsWith(module, "libc.so") || startsWith(module, "libc-"); }
 
-// The C and C++ runtimes' own modules: a frame in them is never the program's call.
-constexpr std::array<std::string_view, 6> kRuntimeModules = {"libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so",
-                                                             "libm.so"};
+// The C and C++ runtimes' own modules (name prefixes): a frame in them is never the program's call.
+constexpr std::array<std::string_view, 8> kRuntimeModules = {"libc.so", "libc-",   "ld-linux", "libstdc++.so",
+                                                             "libgcc_s.so", "libm.so", "libnss_", "libresolv"};
 
 // Name of a C library function as a caller spells it: "__GI___strdup" / "___asprintf" -> "strdup" / "asprintf".
 std::string libcPublicName(std::string name) {
@@ -71,9 +71,12 @@ SymbolizedStack trimAllocatorFrames(SymbolizedStack stack) {
     return stack;
 }
 
+bool isRuntimeModule(std::string_view module) {
+    return std::any_of(kRuntimeModules.begin(), kRuntimeModules.end(), [&](std::string_view runtime) { return startsWith(module, runtime); });
+}
+
 bool isRuntimeFrame(const SymbolizedFrame& frame) {
-    for (auto module : kRuntimeModules)
-        if (startsWith(frame.module, module)) return true;
+    if (isRuntimeModule(frame.module)) return true;
     std::string name = shortFunctionName(frame.function);  // without a template's return type
     return startsWith(name, "std::") || startsWith(name, "__gnu_cxx::") || startsWith(name, "__cxxabiv1::");
 }

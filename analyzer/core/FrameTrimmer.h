@@ -9,6 +9,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct HeadlineRules {
 // __gnu_cxx:: code inlined into the program): strdup, asprintf, getline, realpath, scandir,
 // open_memstream, std::map's tree, std::vector's growth... allocate on behalf of their caller.
 bool isRuntimeFrame(const SymbolizedFrame& frame);
+
+// A module of the C and C++ runtimes by its file name (libc, ld.so, libstdc++, libgcc_s, libm, NSS and
+// resolver modules): the one list both the headline rules and the default suppressions use.
+bool isRuntimeModule(std::string_view module);
 
 // Index of the first frame that is neither a runtime frame, a detected wrapper nor an --alloc-fn:
 // where the code that wanted the memory called the wrappers. 0 when no frame qualifies.

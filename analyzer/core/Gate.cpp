@@ -17,7 +17,7 @@ absl::StatusOr<std::set<std::string>> parseFailOn(const std::string& list) {
         std::string kind(piece);
         const auto& types = findingTypes();
         if (std::find(types.begin(), types.end(), kind) == types.end())
-            return absl::InvalidArgumentError("--fail-on: unknown finding type \"" + kind + "\"");
+            return absl::InvalidArgumentError("--fail-on: unknown finding type \"" + kind + "\" (use " + findingTypeList() + ")");
         kinds.insert(kind);
     }
     return kinds;
@@ -33,12 +33,6 @@ int removeFindings(std::vector<Finding>& findings, Predicate drop) {
 }
 
 }  // namespace
-
-const std::vector<std::string>& findingTypes() {
-    static const std::vector<std::string> kTypes = {"growth", "leaked_handle", "exit_leak", "bad_close", "double_close",
-                                                    "bad_free", "failed_allocation", "injected_failure"};
-    return kTypes;
-}
 
 absl::Status applyGate(Report& report, const GateOptions& options) {
     auto fail_on = parseFailOn(options.fail_on);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/FindingTypes.h"
 #include "core/Report.h"
 
 namespace leakscope::analyzer {
@@ -15,17 +16,12 @@ struct GateOptions {
     std::optional<uint64_t> max_bytes_per_cycle;   // memory growth up to this passes
     std::optional<uint64_t> max_handles_per_cycle; // handle growth up to this passes
     std::optional<uint64_t> max_exit_bytes;        // more bytes live at exit (per process) fails
-    // leaked_handle and exit_leak are informational by default: a log file or an eventfd held for the
-    // whole life of a process is open at exit and is not a leak (valgrind's --track-fds lists them
-    // without failing); handle *growth* gates. `--fail-on leaked_handle` is the strict mode.
-    std::string fail_on = "growth,bad_close,double_close";
+    // Types with FindingType::fails_by_default (core/FindingTypes.cpp says why the others do not gate).
+    std::string fail_on = defaultFailOn();
     std::string suppressions;                      // file, "" = none
     std::string baseline;                          // file, "" = none
     bool update_baseline = false;
 };
-
-// All finding types a report can carry (valid in --fail-on and suppressions).
-const std::vector<std::string>& findingTypes();
 
 // Errors (InvalidArgument/NotFound, one line naming the file:line or option): bad --fail-on, a
 // malformed suppressions file, an unreadable baseline, --update-baseline without --baseline.

@@ -94,11 +94,36 @@ struct Report {
     bool evidence = false;
 };
 
-// The verdict word of every format: "leak" (a finding fails the gate), "not judged" (no evidence, see
-// Report::evidence), or "clean".
+// The verdict, decided here once for every format (BRIEF: never "clean" without evidence).
+enum class Verdict {
+    Leak,              // a finding fails the gate
+    NotJudged,         // no evidence for clean (Report::evidence)
+    CleanWhereJudged,  // clean, but something was not judged (Report::not_judged)
+    Clean,
+};
+
+inline Verdict verdictOf(const Report& report) {
+    if (report.leak) return Verdict::Leak;
+    if (!report.evidence) return Verdict::NotJudged;
+    return report.not_judged.empty() ? Verdict::Clean : Verdict::CleanWhereJudged;
+}
+
+// The verdict for people: "leak", "not judged", "clean where judged", "clean" (text, markdown, HTML).
+inline const char* verdictWord(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::Leak: return "leak";
+        case Verdict::NotJudged: return "not judged";
+        case Verdict::CleanWhereJudged: return "clean where judged";
+        case Verdict::Clean: return "clean";
+    }
+    return "not judged";
+}
+
+// The verdict for machines (JSON `verdict`, docs/report-schema.md): "leak", "not judged" or "clean"; a
+// partly judged clean report is "clean" with a non-empty `not_judged` array.
 inline const char* verdictName(const Report& report) {
-    if (report.leak) return "leak";
-    return report.evidence ? "clean" : "not judged";
+    Verdict verdict = verdictOf(report);
+    return verdictWord(verdict == Verdict::CleanWhereJudged ? Verdict::Clean : verdict);
 }
 
 }  // namespace leakscope::analyzer

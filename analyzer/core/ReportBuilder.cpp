@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/FindingMerge.h"
+#include "core/FindingTypes.h"
 #include "core/FrameTrimmer.h"
 #include "core/GrowthAnalysis.h"
 #include "core/SnapshotJson.h"
@@ -244,14 +245,6 @@ private:
     bool hooks_saw_nothing_ = false;
 };
 
-int typeRank(const std::string& type) {
-    static const char* const kOrder[] = {"growth", "leaked_handle", "double_close", "bad_close", "bad_free",
-                                         "failed_allocation", "injected_failure", "exit_leak"};
-    for (int i = 0; i < int(std::size(kOrder)); ++i)
-        if (type == kOrder[i]) return i;
-    return int(std::size(kOrder));
-}
-
 }  // namespace
 
 std::string unmatchedLabelError(const SnapshotSet& set, const std::vector<std::string>& labels) {
@@ -284,7 +277,7 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
     report.evidence = judged_series > 0 && !untracked_process;
     mergeFindingsWithSameStackKey(report.findings, options.warmup);
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
-        int ra = typeRank(a.type), rb = typeRank(b.type);
+        int ra = findingTypeRank(a.type), rb = findingTypeRank(b.type);
         if (ra != rb) return ra < rb;
         return findingWeight(a) > findingWeight(b);  // largest first within a type
     });

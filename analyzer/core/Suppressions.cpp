@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<Suppression>> parseSuppressions(const std::string& te
         std::string pattern(absl::StripAsciiWhitespace(trimmed.substr(colon + 1)));
         const auto& types = findingTypes();
         if (type != "*" && std::find(types.begin(), types.end(), type) == types.end())
-            return absl::InvalidArgumentError(where + ": unknown finding type \"" + type + "\" (use * or one of growth, leaked_handle, exit_leak, bad_close, double_close, bad_free, failed_allocation, injected_failure)");
+            return absl::InvalidArgumentError(where + ": unknown finding type \"" + type + "\" (use * or one of " + findingTypeList() + ")");
         if (pattern.empty()) return absl::InvalidArgumentError(where + ": empty pattern after \"" + type + ":\"");
         rules.push_back({type, pattern, where});
     }
@@ -88,12 +88,6 @@ namespace {
 // this size (for the default EH pool of 64-bit libstdc++ 9 to 13) whose stack the tracker often
 // cannot walk yet.
 constexpr uint64_t kEmergencyPoolBytes = 72704;
-
-bool isRuntimeModule(const std::string& module) {
-    for (const char* runtime : {"libc.so", "ld-linux", "libstdc++.so", "libc-", "libnss_", "libresolv"})
-        if (module.rfind(runtime, 0) == 0) return true;
-    return false;
-}
 
 }  // namespace
 

@@ -3,11 +3,13 @@
 // collapsible rows. No network: styles are inline, there are no scripts, fonts or images to fetch, so
 // the file can be attached to a CI run and opened anywhere. Every text from the report is escaped.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <utility>
 
 #include "core/FindingGroups.h"
+#include "core/FindingTypes.h"
 #include "formats/Formatters.h"
 #include "formats/HtmlText.h"
 #include "formats/SvgGrowthPlot.h"
@@ -30,17 +32,13 @@ struct Section {
     const char* blurb;
 };
 
-// Report order (docs/report-schema.md); growth is rendered as cards, the rest as rows.
-constexpr Section kSections[] = {
-    {kGrowth, "leaks", "Leaks", "Live memory or handles of one stack that grow on (nearly) every cycle after warm-up."},
-    {kLeakedHandle, "leaked-handles", "Leaked handles", "Descriptors still open at exit that the program opened."},
-    {"double_close", "double-closes", "Double closes", "close() of a descriptor that this program had already closed."},
-    {"bad_close", "bad-closes", "Bad closes", "close() of a descriptor that was not open."},
-    {"bad_free", "bad-frees", "Bad frees", "free() of a pointer that malloc did not return or that was already freed."},
-    {"failed_allocation", "failed-allocations", "Failed allocations", "Allocations that returned NULL."},
-    {"injected_failure", "injected-failures", "Injected failures", "Calls made to fail on purpose (--fail-alloc)."},
-    {kExitLeak, "exit-leaks", "Exit leaks", "Memory still live when the process exited, by allocating stack."},
-};
+// One section per finding type, in report order (core/FindingTypes.h); growth is rendered as cards, the
+// rest as rows.
+std::vector<Section> sections() {
+    std::vector<Section> out;
+    for (const auto& type : findingTypeTable()) out.push_back({type.name, type.html_id, type.title, type.blurb});
+    return out;
+}
 
 constexpr const char* kStyle = R"css(
 :root { --ink:#212529; --muted:#6c757d; --line:#dee2e6; --soft:#f8f9fa; --bad:#c92a2a; --bad-bg:#fff5f5;
@@ -287,7 +285,7 @@ void writeSection(const Section& section, const std::vector<const Finding*>& fin
 // Summary: processes, snapshots and a card per finding type linking to its section.
 void writeSummary(const Report& report, const std::map<std::string, std::vector<const Finding*>>& by_type, std::ostream& out) {
     out << "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n";
-    for (const auto& section : kSections) {
+    for (const auto& section : sections()) {
         auto it = by_type.find(section.type);
         size_t count = it == by_type.end() ? 0 : it->second.size();
         bool gating = count && std::any_of(it->second.begin(), it->second.end(), [](const Finding* f) { return f->gating; });
@@ -324,8 +322,10 @@ public:
         int snapshots = 0;
         for (const auto& p : report.processes) snapshots += p.snapshots;
         // Never "CLEAN" without evidence (Report::evidence): the same verdict word as every other format.
-        const std::string verdict = report.leak ? "LEAK" : report.evidence ? "CLEAN" : "NOT JUDGED";
-        const char* verdict_class = report.leak ? "leak" : report.evidence ? "clean" : "notjudged";
+        const Verdict v = verdictOf(report);
+        std::string verdict = verdictWord(v);
+        std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+        const char* verdict_class = v == Verdict::Leak ? "leak" : v == Verdict::Clean ? "clean" : "notjudged";
 
         out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -344,14 +344,13 @@ public:
         }
         if (report.findings.empty() && report.evidence)
             out << "<section><p class=\"empty\">No findings: nothing grew across cycles and nothing leaked at exit.</p></section>\n";
-        for (const auto& section : kSections) {
+        for (const auto& section : sections()) {
             auto it = by_type.find(section.type);
             if (it != by_type.end()) writeSection(section, it->second, out, icicle);
         }
         // Types this version does not know yet still appear, as plain rows.
         for (const auto& [type, findings] : by_type) {
-            bool known = std::any_of(std::begin(kSections), std::end(kSections), [&](const Section& s) { return type == s.type; });
-            if (!known) writeSection({type.c_str(), "other", "Other findings", ""}, findings, out);
+            if (!findFindingType(type)) writeSection({type.c_str(), "other", "Other findings", ""}, findings, out);
         }
         out << "</main>\n<footer class=\"wrap\">leakscope " << kToolVersion
             << " · self-contained report: no scripts, no network</footer>\n</body>\n</html>\n";

@@ -1,5 +1,6 @@
 #include "formats/JsonFormatter.h"
 
+#include "core/FindingTypes.h"
 #include "core/SnapshotJson.h"
 #include "formats/Formatters.h"
 
@@ -73,12 +74,15 @@ nlohmann::json reportToJson(const Report& report) {
     for (const auto& p : report.processes)
         processes.push_back({{"pid", p.pid}, {"start_ns", p.start_ns}, {"executable", p.executable}, {"snapshots", p.snapshots}, {"labels", p.labels}});
     nlohmann::json findings = nlohmann::json::array();
-    nlohmann::json summary = {{"growth", 0}, {"leaked_handles", 0}, {"bad_closes", 0}, {"double_closes", 0},
-                              {"bad_frees", 0}, {"failed_allocations", 0}, {"injected_failures", 0}, {"exit_leaks", 0},
-                              {"exit_leak_bytes", 0}, {"suppressed", report.suppressed}, {"baselined", report.baselined}};
+    nlohmann::json summary = nlohmann::json::object();
+    for (const auto& type : findingTypeTable()) summary[type.summary_key] = 0;
+    summary["exit_leak_bytes"] = 0;
+    summary["suppressed"] = report.suppressed;
+    summary["baselined"] = report.baselined;
     for (const auto& f : report.findings) {
         findings.push_back(findingToJson(f));
-        std::string counter = f.type == kLeakedHandle ? "leaked_handles" : f.type == kGrowth ? "growth" : f.type + "s";
+        const FindingType* type = findFindingType(f.type);
+        std::string counter = type ? type->summary_key : f.type + "s";
         summary[counter] = summary.value(counter, 0) + 1;
         if (f.type == kExitLeak) summary["exit_leak_bytes"] = summary["exit_leak_bytes"].get<uint64_t>() + f.bytes;
     }

@@ -18,7 +18,7 @@ namespace {
 class MarkdownFormatter : public ReportFormatter {
 public:
     void write(const Report& report, std::ostream& out, const FormatContext&) const override {
-        out << "## leakscope: " << (report.leak ? "leak found" : verdictName(report)) << "\n\n";
+        out << "## leakscope: " << (report.leak ? "leak found" : verdictWord(verdictOf(report))) << "\n\n";
         for (const auto& n : report.not_judged)
             out << "- growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << markdownEscape(n.reason) << "\n";
         if (!report.not_judged.empty()) out << "\n";

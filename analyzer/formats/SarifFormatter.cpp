@@ -11,6 +11,7 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
+#include "core/FindingTypes.h"
 #include "core/Gate.h"
 #include "formats/Formatters.h"
 
@@ -21,53 +22,9 @@ namespace fs = std::filesystem;
 
 constexpr const char* kSourceRootId = "%SRCROOT%";
 
-struct RuleText {
-    const char* type;
-    const char* name;   // PascalCase, as SARIF viewers show rule names
-    const char* short_text;
-    const char* full_text;
-    const char* doc;    // page#anchor under the documentation root
-};
-
-constexpr RuleText kRules[] = {
-    {"growth", "LifecycleGrowth", "Memory or handles grow with every lifecycle cycle",
-     "The live memory or handles created at this call path grow from cycle to cycle of a repeated "
-     "lifecycle event (a request, a session, a reload) after the warm-up: each cycle leaves something "
-     "behind that the next cycles never free, so a long-running process runs out of memory or descriptors.",
-     "analysis.md#the-growth-rule"},
-    {"leaked_handle", "HandleOpenAtExit", "A file descriptor is still open when the process exits",
-     "A descriptor the program opened (not one it inherited, not 0-2) is still open in the process's exit "
-     "snapshot: nothing closed it. Harmless in a one-shot tool, a leak in a server or library.",
-     "analysis.md#other-findings"},
-    {"exit_leak", "MemoryLiveAtExit", "Memory is still allocated when the process exits",
-     "Memory allocated at this call path is still live in the exit snapshot (valgrind's \"still reachable\" "
-     "or \"definitely lost\"). Informational by default: it gates with --fail-on exit_leak or --max-exit-bytes.",
-     "analysis.md#other-findings"},
-    {"bad_close", "BadClose", "close() of a descriptor that is not open",
-     "The program closed a descriptor that was not open (EBADF): usually a stale copy of an fd that was "
-     "closed before and may since have been reused for another file, which then gets closed by mistake.",
-     "handles.md"},
-    {"double_close", "DoubleClose", "A descriptor is closed twice",
-     "The same descriptor was closed twice without being opened in between; if another thread reused the "
-     "number meanwhile, the second close closes someone else's file.",
-     "handles.md"},
-    {"bad_free", "BadFree", "free() of a pointer the allocator did not hand out",
-     "The program freed a pointer that is not a live allocation (already freed, or never allocated): "
-     "heap corruption waiting to happen.",
-     "analysis.md#other-findings"},
-    {"failed_allocation", "FailedAllocation", "An allocation failed",
-     "An allocation returned NULL (out of memory or an impossible size); check that the program handles it.",
-     "analysis.md#other-findings"},
-    {"injected_failure", "InjectedFailure", "An allocation failed by fault injection",
-     "leakscope made this allocation fail on purpose (--fail-alloc); the report shows how the program's "
-     "error path behaved.",
-     "configuration.md"},
-};
-
-const RuleText& ruleText(const std::string& type) {
-    for (const auto& rule : kRules)
-        if (type == rule.type) return rule;
-    return kRules[0];
+const FindingType& ruleText(const std::string& type) {
+    const FindingType* row = findFindingType(type);
+    return row ? *row : findingTypeTable().front();
 }
 
 // Where the documentation is: LEAKSCOPE_DOCS_URL when the build set one (a published copy), else the
@@ -88,20 +45,20 @@ std::string docsBaseUri() {
 }
 
 nlohmann::json ruleFor(const std::string& type, const std::string& docs) {
-    const RuleText& text = ruleText(type);
-    std::string help = std::string(text.full_text) + "\n\nThe result's code flow is the allocating (or opening) call stack. Fix the "
+    const FindingType& text = ruleText(type);
+    std::string help = std::string(text.sarif_full) + "\n\nThe result's code flow is the allocating (or opening) call stack. Fix the "
                        "call path that keeps what it created, or accept it with a suppression or a baseline (docs/cli.md).";
-    std::string markdown = std::string("**") + text.short_text + "**\n\n" + text.full_text +
+    std::string markdown = std::string("**") + text.sarif_short + "**\n\n" + text.sarif_full +
                            "\n\nThe code flow shows the allocating (or opening) call stack. Accept a known finding with a "
                            "suppression or with `--baseline` ([command line](" + docs + "cli.md)).";
     return {{"id", type},
-            {"name", text.name},
-            {"shortDescription", {{"text", text.short_text}}},
-            {"fullDescription", {{"text", text.full_text}}},
+            {"name", text.sarif_name},
+            {"shortDescription", {{"text", text.sarif_short}}},
+            {"fullDescription", {{"text", text.sarif_full}}},
             {"help", {{"text", help}, {"markdown", markdown}}},
             {"helpUri", docs + text.doc},
             {"defaultConfiguration", {{"level", "error"}}},
-            {"properties", {{"tags", {"reliability", type == kGrowth || type == kExitLeak ? "memory-leak" : "resource"}},
+            {"properties", {{"tags", {"reliability", text.memory_leak ? "memory-leak" : "resource"}},
                             {"precision", "high"},
                             {"problem.severity", "error"}}}};
 }

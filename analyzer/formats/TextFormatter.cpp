@@ -77,9 +77,9 @@ public:
 private:
     template <typename Paint>
     static std::string verdict(const Report& report, Paint& paint) {
-        if (report.leak) return paint("1;31", "LEAK");
-        if (!report.evidence) return paint("1;33", "not judged");  // nothing judged: never "clean"
-        return report.not_judged.empty() ? paint("1;32", "clean") : paint("1;33", "clean where judged");
+        Verdict v = verdictOf(report);
+        if (v == Verdict::Leak) return paint("1;31", "LEAK");
+        return paint(v == Verdict::Clean ? "1;32" : "1;33", verdictWord(v));
     }
 
     static void writeInformational(const Report& report, std::ostream& out, const FormatContext& context) {

@@ -273,6 +273,8 @@ bool runProgram(Reader r, const Cie& cie, uint8_t fde_encoding, uint64_t locatio
     return r.ok;
 }
 
+}  // namespace
+
 // The rule for `pc` from the FDE at `fde`, or kUnsupported.
 uint64_t ruleFromFde(const uint8_t* fde, uint64_t pc) noexcept {
     Reader r{fde, fde + 8};
@@ -317,7 +319,7 @@ uint64_t ruleFromFde(const uint8_t* fde, uint64_t pc) noexcept {
 }
 
 // Looks `pc` up in the .eh_frame_hdr search table at `header`.
-uint64_t ruleFromHeader(const uint8_t* header, uint64_t pc) noexcept {
+uint64_t ruleFromEhFrameHeader(const uint8_t* header, uint64_t pc) noexcept {
     if (header[0] != 1) return kUnsupported;
     uint8_t frame_pointer_encoding = header[1], count_encoding = header[2], table_encoding = header[3];
     // ld always writes the table as datarel sdata4 pairs; anything else is left to the full unwinder.
@@ -342,6 +344,8 @@ uint64_t ruleFromHeader(const uint8_t* header, uint64_t pc) noexcept {
     return ruleFromFde(reinterpret_cast<const uint8_t*>(base + static_cast<int64_t>(table[low].fde)), pc);
 }
 
+namespace {
+
 struct Lookup {
     uint64_t pc;
     uint64_t rule;
@@ -364,7 +368,7 @@ int findRule(struct dl_phdr_info* info, size_t, void* context) noexcept {
     }
     if (!inside) return 0;
     if (eh_frame_header)
-        lookup->rule = ruleFromHeader(reinterpret_cast<const uint8_t*>(info->dlpi_addr + eh_frame_header->p_vaddr),
+        lookup->rule = ruleFromEhFrameHeader(reinterpret_cast<const uint8_t*>(info->dlpi_addr + eh_frame_header->p_vaddr),
                                       lookup->pc);
     return 1;
 }

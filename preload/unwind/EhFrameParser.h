@@ -18,4 +18,15 @@ namespace leakscope::preload::cfi_walker {
 // its return address - 1). kUnsupported when it cannot be expressed or found.
 uint64_t ruleFromLoadedModules(uint64_t pc) noexcept;
 
+// The parser's two inner entry points, on memory the caller vouches for (the loaded module's mapped
+// .eh_frame_hdr and .eh_frame; byte arrays in tests/unit/EhFrameParserTest.cpp). Lengths and pointers
+// inside the tables are trusted as far as the loaded module is: a CIE/FDE length or a CIE pointer that
+// leaves the buffer is read, not checked against it; everything read inside a record's own length is
+// bounds-checked (a truncated operand, an unknown opcode, a bad augmentation give kUnsupported).
+//
+// `fde`: the start of an FDE (its length field). Its CIE is found through the FDE's CIE pointer.
+uint64_t ruleFromFde(const uint8_t* fde, uint64_t pc) noexcept;
+// `header`: the start of an .eh_frame_hdr (version 1, table encoding datarel sdata4 as ld writes it).
+uint64_t ruleFromEhFrameHeader(const uint8_t* header, uint64_t pc) noexcept;
+
 }  // namespace leakscope::preload::cfi_walker

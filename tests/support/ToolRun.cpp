@@ -88,6 +88,10 @@ std::vector<nlohmann::json> findingsOfType(const nlohmann::json& report, const s
     return result;
 }
 
+int componentCount(const nlohmann::json& finding) {
+    return finding.contains("components") && !finding["components"].empty() ? int(finding["components"].size()) : 1;
+}
+
 bool stackHasFunction(const nlohmann::json& finding, const std::string& function) {
     if (!finding.contains("stack")) return false;
     for (const auto& frame : finding["stack"]) {

@@ -43,6 +43,9 @@ std::vector<std::string> listSnapshots(const std::string& dir);
 
 // Test-side lookups in a report (see docs/report-schema.md).
 std::vector<nlohmann::json> findingsOfType(const nlohmann::json& report, const std::string& type);
+// How many sites (fds, allocation stacks) a finding stands for: a grouped finding counts its
+// `components` (docs/report-schema.md), a plain one counts 1.
+int componentCount(const nlohmann::json& finding);
 // True when any frame of the finding's stack has this function name (exact, or demangled prefix match
 // up to '(' so "foo" matches "foo(int)").
 bool stackHasFunction(const nlohmann::json& finding, const std::string& function);
