@@ -11,49 +11,49 @@ namespace {
 // life of a process is open at exit and is not a leak (valgrind's --track-fds lists them without
 // failing); handle *growth* gates. `--fail-on leaked_handle` is the strict mode.
 constexpr FindingType kTable[] = {
-    {kGrowth, "growth", true, true, "leaks", "Leaks",
+    {kGrowth, "growth", true, true, "", "leaks", "Leaks",
      "Live memory or handles of one stack that grow on (nearly) every cycle after warm-up.",
      "LifecycleGrowth", "Memory or handles grow with every lifecycle cycle",
      "The live memory or handles created at this call path grow from cycle to cycle of a repeated "
      "lifecycle event (a request, a session, a reload) after the warm-up: each cycle leaves something "
      "behind that the next cycles never free, so a long-running process runs out of memory or descriptors.",
      "analysis.md#the-growth-rule"},
-    {kLeakedHandle, "leaked_handles", false, false, "leaked-handles", "Leaked handles",
+    {kLeakedHandle, "leaked_handles", false, false, "handle", "leaked-handles", "Leaked handles",
      "Descriptors still open at exit that the program opened.",
      "HandleOpenAtExit", "A file descriptor is still open when the process exits",
      "A descriptor the program opened (not one it inherited, not 0-2) is still open in the process's exit "
      "snapshot: nothing closed it. Harmless in a one-shot tool, a leak in a server or library.",
      "analysis.md#other-findings"},
-    {"double_close", "double_closes", true, false, "double-closes", "Double closes",
+    {"double_close", "double_closes", true, false, "handle", "double-closes", "Double closes",
      "close() of a descriptor that this program had already closed.",
      "DoubleClose", "A descriptor is closed twice",
      "The same descriptor was closed twice without being opened in between; if another thread reused the "
      "number meanwhile, the second close closes someone else's file.",
      "handles.md"},
-    {"bad_close", "bad_closes", true, false, "bad-closes", "Bad closes",
+    {"bad_close", "bad_closes", true, false, "handle", "bad-closes", "Bad closes",
      "close() of a descriptor that was not open.",
      "BadClose", "close() of a descriptor that is not open",
      "The program closed a descriptor that was not open (EBADF): usually a stale copy of an fd that was "
      "closed before and may since have been reused for another file, which then gets closed by mistake.",
      "handles.md"},
-    {"bad_free", "bad_frees", false, false, "bad-frees", "Bad frees",
+    {"bad_free", "bad_frees", false, false, "memory", "bad-frees", "Bad frees",
      "free() of a pointer that malloc did not return or that was already freed.",
      "BadFree", "free() of a pointer the allocator did not hand out",
      "The program freed a pointer that is not a live allocation (already freed, or never allocated): "
      "heap corruption waiting to happen.",
      "analysis.md#other-findings"},
-    {"failed_allocation", "failed_allocations", false, false, "failed-allocations", "Failed allocations",
+    {"failed_allocation", "failed_allocations", false, false, "memory", "failed-allocations", "Failed allocations",
      "Allocations that returned NULL.",
      "FailedAllocation", "An allocation failed",
      "An allocation returned NULL (out of memory or an impossible size); check that the program handles it.",
      "analysis.md#other-findings"},
-    {"injected_failure", "injected_failures", false, false, "injected-failures", "Injected failures",
+    {"injected_failure", "injected_failures", false, false, "memory", "injected-failures", "Injected failures",
      "Calls made to fail on purpose (--fail-alloc).",
      "InjectedFailure", "An allocation failed by fault injection",
      "leakscope made this allocation fail on purpose (--fail-alloc); the report shows how the program's "
      "error path behaved.",
      "configuration.md"},
-    {kExitLeak, "exit_leaks", false, true, "exit-leaks", "Exit leaks",
+    {kExitLeak, "exit_leaks", false, true, "memory", "exit-leaks", "Exit leaks",
      "Memory still live when the process exited, by allocating stack.",
      "MemoryLiveAtExit", "Memory is still allocated when the process exits",
      "Memory allocated at this call path is still live in the exit snapshot (valgrind's \"still reachable\" "

@@ -15,6 +15,7 @@ struct FindingType {
     const char* summary_key;   // JSON summary counter: "growth", "leaked_handles", "bad_closes", ...
     bool fails_by_default;     // in the default --fail-on (docs/cli.md: informational types do not gate)
     bool memory_leak;          // SARIF tag "memory-leak" (growth, exit leaks), else "resource"
+    const char* resource;      // Finding::resource: "memory" or "handle"; "" when the finding says (growth)
     // HTML (formats/HtmlFormatter.cpp): section anchor, heading, one-line explanation
     const char* html_id;
     const char* title;

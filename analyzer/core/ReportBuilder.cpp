@@ -226,7 +226,8 @@ private:
             StackId stack = StackId(event.record.stack_id);
             auto it = grouped.find({kind, stack});
             if (it == grouped.end()) {
-                Finding finding = makeFinding(kind, kind.find("close") != std::string::npos ? "handle" : "memory", stack);
+                const FindingType* type = findFindingType(kind);
+                Finding finding = makeFinding(kind, type && *type->resource ? type->resource : "memory", stack);
                 finding.value = int64_t(event.record.value);
                 finding.size = event.record.size;
                 finding.sequence = event.record.sequence;
