@@ -52,6 +52,7 @@ TrackerOwnCodeScope::~TrackerOwnCodeScope() {
 }
 
 bool insideTrackerOwnCode() noexcept { return tInsideOwnCode; }
+void forgetTrackerOwnCodeScope() noexcept { tInsideOwnCode = false; }
 
 int placeTrackerFd(int fd) noexcept {
     if (fd < 0) return fd;

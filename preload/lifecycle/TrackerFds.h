@@ -26,6 +26,8 @@ private:
 };
 
 bool insideTrackerOwnCode() noexcept;
+// longjmp recovery (tracker/ThreadState.h): the scope's frame was abandoned.
+void forgetTrackerOwnCodeScope() noexcept;
 
 // Above this the kernel would grow the process's fd table (8 bytes per slot) just for us; programs with
 // a larger limit and more fds than this open at once may see one number skipped while a snapshot runs.
