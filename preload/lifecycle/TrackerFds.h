@@ -47,6 +47,12 @@ int trackerFdInSlot(int slot) noexcept;
 // round: see the header comment). -1 when there was none.
 int releaseTrackerFdSlot(int slot) noexcept;
 
+// A claim is made by the calling thread: a longjmp out of a signal handler that abandons that thread's
+// tracker frames releases it (releaseTrackerFdsClaimedHere: forget, then close). An fd kept beyond
+// the frame that claimed it is marked so: keepTrackerFdForLife(slot).
+void keepTrackerFdForLife(int slot) noexcept;
+void releaseTrackerFdsClaimedHere() noexcept;
+
 // placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
 int relocateTrackerFd(int fd) noexcept;
 

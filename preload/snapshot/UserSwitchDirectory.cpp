@@ -96,6 +96,7 @@ void prepareUserSwitch(uid_t new_euid) noexcept {
         syscall(SYS_close, placed);
         return;
     }
+    keepTrackerFdForLife(slot);
     gUid.store(new_euid, std::memory_order_release);
     gSlot.store(slot, std::memory_order_release);
 }

@@ -75,6 +75,7 @@ bool jumpLeavesTracker(uintptr_t target_sp) noexcept {
 void recoverAbandonedTracker() noexcept {
     // The locks this thread owns (every one was taken by an abandoned frame: none is held across a
     // call into the program), and per-thread caches a frame may have left half-written.
+    releaseTrackerFdsClaimedHere();  // a snapshot's file, a /proc/self/fd listing (its .tmp- file stays)
     releaseSnapshotLockOwnedHere();
     module_map::releaseLockOwnedHere();
     event_store::releaseLockOwnedHere();

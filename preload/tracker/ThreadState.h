@@ -27,7 +27,7 @@ bool jumpLeavesTracker(uintptr_t target_sp) noexcept;
 // Makes the thread whole again after such a jump abandoned its tracker frames: releases the locks it
 // owns (SpinLock.h), forgets per-thread caches they may have left half-written, and leaves the guard.
 // What the abandoned frames were doing is lost: the allocation being recorded stays untracked, a
-// snapshot being written leaves its `.tmp-` file (the reader skips it) and its fd at a high number.
+// snapshot being written leaves its `.tmp-` file (the reader skips it; its fd is closed).
 void recoverAbandonedTracker() noexcept;
 
 // fork() child: the tid cache and the sequence-independent per-thread state are re-read.

@@ -4,9 +4,12 @@
  * run is well-defined (it never abandons libc's allocator mid-way); under the preload the instruction
  * is often in the tool's hook (a table lock held, a stack walk, the guard set), and the jump abandons
  * those frames. Each thread then keeps 10 blocks of 4321 bytes (leak_after_storm): the exit snapshot
- * must hold all 40, so every thread records again after its jumps.
- * Prints one fixed line; writes how many jumps left the tool's code to jumps-from-tool.txt. */
+ * must hold all 40, so every thread records again after its jumps. The main thread also asks for a
+ * snapshot every 10th round inside the storm, so jumps abandon snapshots being written too (each
+ * abandoned one must give its fd back, or the tool runs out of fd slots and warns on stderr).
+ * Prints one fixed line (with the number of fds open at the end); writes how many jumps left the tool's code to jumps-from-tool.txt. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +20,8 @@
 #include <string.h>
 #include <sys/time.h>
 #include <ucontext.h>
+
+#include "leakscope/leakscope.h"
 
 enum { kThreads = 4, kRounds = 300, kOpsPerRound = 400, kRing = 64, kKept = 10 };
 
@@ -90,6 +95,7 @@ static void *run(void *argument) {
     for (volatile int round = 0; round < kRounds; ++round) {
         if (sigsetjmp(jump_back, 1) == 0) {
             armed = 1;
+            if (thread == 0 && round % 10 == 0) leakscope_snapshot("storm");
             storm(ring, &next);
             armed = 0;
         }
@@ -101,6 +107,7 @@ static void *run(void *argument) {
 
 int main(void) {
     dl_iterate_phdr(note_module, NULL);
+    leakscope_snapshot("start");  /* resolves the API once, before any handler can jump */
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_profile;
@@ -120,6 +127,11 @@ int main(void) {
         fprintf(counts, "%ld\n", jumps_from_tool);
         fclose(counts);
     }
-    printf("%d threads x %d rounds done\n", kThreads, kRounds);
+    /* Open fds at the end, as the program sees them: an fd the tool left behind shows here. */
+    int open_fds = 0;
+    DIR *listing = opendir("/proc/self/fd");
+    for (struct dirent *entry; listing && (entry = readdir(listing));) open_fds += entry->d_name[0] != '.';
+    if (listing) closedir(listing);
+    printf("%d threads x %d rounds done, %d fds open\n", kThreads, kRounds, open_fds);
     return 0;
 }
