@@ -2,6 +2,8 @@
 // operation is a raw syscall so the tracker's own moves never reach the hooks (or get recorded).
 #include "lifecycle/TrackerFds.h"
 
+#include "tables/SpinLock.h"
+
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
@@ -19,6 +21,9 @@ constexpr int kMaxProbes = 256;
 
 std::atomic<int> gTrackerFds[kMaxTrackerFds] = {-1, -1, -1, -1, -1, -1, -1, -1,
                                                   -1, -1, -1, -1, -1, -1, -1, -1};
+// Which thread claimed each slot (its SpinLock owner token; 0 for fds kept for life): a longjmp that
+// abandons the tracker's frames releases the fds they had claimed (releaseTrackerFdsClaimedHere).
+std::atomic<uintptr_t> gTrackerFdOwners[kMaxTrackerFds] = {};
 thread_local bool tInsideOwnCode __attribute__((tls_model("initial-exec"))) = false;
 
 // One past the highest number the tracker may take.
@@ -52,6 +57,7 @@ TrackerOwnCodeScope::~TrackerOwnCodeScope() {
 }
 
 bool insideTrackerOwnCode() noexcept { return tInsideOwnCode; }
+void forgetTrackerOwnCodeScope() noexcept { tInsideOwnCode = false; }
 
 int placeTrackerFd(int fd) noexcept {
     if (fd < 0) return fd;
@@ -71,7 +77,10 @@ int claimTrackerFd(int fd) noexcept {
     if (fd < 0) return -1;
     for (int slot = 0; slot < kMaxTrackerFds; ++slot) {
         int expected = -1;
-        if (gTrackerFds[slot].compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) return slot;
+        if (gTrackerFds[slot].compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) {
+            gTrackerFdOwners[slot].store(lockOwnerToken(), std::memory_order_release);
+            return slot;
+        }
     }
     return -1;
 }
@@ -83,12 +92,28 @@ int trackerFdInSlot(int slot) noexcept {
 
 int releaseTrackerFdSlot(int slot) noexcept {
     if (slot < 0 || slot >= kMaxTrackerFds) return -1;
+    // Owner first: a signal in between leaves a claimed slot without owner (never recovered, one fd
+    // lost), never a free slot naming this thread that another thread could claim meanwhile.
+    gTrackerFdOwners[slot].store(0, std::memory_order_release);
     return gTrackerFds[slot].exchange(-1, std::memory_order_acq_rel);
+}
+
+void keepTrackerFdForLife(int slot) noexcept {
+    if (slot >= 0 && slot < kMaxTrackerFds) gTrackerFdOwners[slot].store(0, std::memory_order_release);
+}
+
+void releaseTrackerFdsClaimedHere() noexcept {
+    const uintptr_t me = lockOwnerToken();
+    for (int slot = 0; slot < kMaxTrackerFds; ++slot) {
+        if (gTrackerFdOwners[slot].load(std::memory_order_acquire) != me) continue;
+        const int fd = releaseTrackerFdSlot(slot);
+        if (fd >= 0) syscall(SYS_close, fd);
+    }
 }
 
 int relocateTrackerFd(int fd) noexcept {
     int placed = placeTrackerFd(fd);
-    claimTrackerFd(placed);
+    keepTrackerFdForLife(claimTrackerFd(placed));
     return placed;
 }
 

@@ -26,6 +26,8 @@ private:
 };
 
 bool insideTrackerOwnCode() noexcept;
+// longjmp recovery (tracker/ThreadState.h): the scope's frame was abandoned.
+void forgetTrackerOwnCodeScope() noexcept;
 
 // Above this the kernel would grow the process's fd table (8 bytes per slot) just for us; programs with
 // a larger limit and more fds than this open at once may see one number skipped while a snapshot runs.
@@ -44,6 +46,12 @@ int trackerFdInSlot(int slot) noexcept;
 // Forgets the slot's number and returns it, for the caller to close afterwards (never the other way
 // round: see the header comment). -1 when there was none.
 int releaseTrackerFdSlot(int slot) noexcept;
+
+// A claim is made by the calling thread: a longjmp out of a signal handler that abandons that thread's
+// tracker frames releases it (releaseTrackerFdsClaimedHere: forget, then close). An fd kept beyond
+// the frame that claimed it is marked so: keepTrackerFdForLife(slot).
+void keepTrackerFdForLife(int slot) noexcept;
+void releaseTrackerFdsClaimedHere() noexcept;
 
 // placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
 int relocateTrackerFd(int fd) noexcept;

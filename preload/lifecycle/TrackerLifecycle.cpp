@@ -164,13 +164,24 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
         logMessage(LogLevel::Error, "cannot map the tracking tables; this process is not tracked");
         return;
     }
+    // A seccomp filter inherited at start may forbid any call the tool chooses to make (reading
+    // /proc/self/maps and exe, the /proc/self/fd listing, sigaction, the tool thread's clone, every
+    // snapshot), and no snapshot could be written anyway: the process is not tracked at all. Only the
+    // environment is kept as the program should see it (and for children, which follow as usual).
+    const bool inherited_sandbox = triggers::detectInheritedSandbox();
     loadConfig();
     if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
     rememberTrackingEnvironment();
+    if (inherited_sandbox) {
+        gMemoryOn.store(false, std::memory_order_release);
+        gTornDown.store(true, std::memory_order_release);
+        return;
+    }
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
     if (!unwinder::initialise())
         logMessage(LogLevel::Warn, "the CFI rule cache could not be mapped; every stack is walked by libgcc's unwinder");
     if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
+    resolveJumpFunctions();
     module_map::refresh();
     if (config().track_handles) handles::initialise();
     pthread_atfork(prepareFork, parentAfterFork, childAfterFork);

@@ -31,5 +31,9 @@ void resumeToolThread() noexcept;
 // when the filter could not be installed.
 void enterSandbox() noexcept;
 void sandboxNotEntered() noexcept;
+// At start: true (and every snapshot off, as after enterSandbox) when the process already runs under
+// a seccomp filter it inherited (a parent installed it before exec, systemd's SystemCallFilter=).
+// Reads /proc/self/status with the loader's own calls (openat, read, close); no message.
+bool detectInheritedSandbox() noexcept;
 
 }  // namespace leakscope::preload::triggers

@@ -6,7 +6,17 @@
 // stopped for good (a TSYNC filter would apply to it), a last snapshot with trigger `sandbox` is
 // written, and from then on no snapshot is attempted — the report reads the `sandbox` snapshot as the
 // process's last one (docs/snapshot-format.md, "Sandboxes").
+//
+// A filter can also be in force before the preload starts: installed by a parent before it exec'd the
+// program (that parent's own preload wrote its `sandbox` snapshot then), or by systemd's
+// SystemCallFilter=. detectInheritedSandbox() sees it in /proc/self/status at start and turns the
+// same things off before the tool makes any call of its own choosing.
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 
 #include "lifecycle/Triggers.h"
 #include "tracker/TrackerCore.h"
@@ -20,6 +30,27 @@ std::atomic<bool> gSandboxed{false};
 bool sandboxed() noexcept { return gSandboxed.load(std::memory_order_acquire); }
 
 namespace triggers {
+
+bool detectInheritedSandbox() noexcept {
+    // The same calls, with the same flags, as the dynamic loader made to load this very library, so a
+    // filter that let the program start lets these through too.
+    const long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;  // no /proc: nothing to go by; the filter, if any, is not seen
+    char text[8192];
+    size_t used = 0;
+    for (long got = 1; got > 0 && used < sizeof(text) - 1; used += static_cast<size_t>(got))
+        if ((got = syscall(SYS_read, fd, text + used, sizeof(text) - 1 - used)) < 0) break;
+    syscall(SYS_close, fd);
+    text[used] = '\0';
+    // "Seccomp:\t2" (filter mode). Mode 1 (strict) allows no exec, so it cannot be inherited.
+    const char* field = std::strstr(text, "\nSeccomp:");
+    if (!field) return false;
+    field += std::strlen("\nSeccomp:");
+    while (*field == ' ' || *field == '\t') ++field;
+    if (*field < '1' || *field > '2') return false;
+    gSandboxed.store(true, std::memory_order_release);
+    return true;
+}
 
 void enterSandbox() noexcept {
     if (sandboxed()) return;

@@ -24,6 +24,7 @@
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
 #include "lifecycle/TrackerFds.h"
+#include "snapshot/UserSwitchDirectory.h"
 #include "tracker/TrackerInternals.h"
 #include "leakscope/SnapshotWriter.h"
 
@@ -254,9 +255,14 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept 
     const char* directory = config().output_dir;
     FileSizeSignalBlocked file_size_signal_blocked;
     char why[512];
-    if (!snapshot::prepareOutputDirectory(directory, why, sizeof(why))) {
-        // A process that switched user after start (an nginx worker) cannot write into the run's 0700
-        // directory; that is no news for the program's stderr, which belongs to the program.
+    char switched_directory[64];
+    if (switchedUserDirectory(switched_directory, sizeof(switched_directory))) {
+        // Switched user after start (an nginx worker): the `uid-<N>` directory made for it while it
+        // was root, reached through its fd (UserSwitchDirectory.h); checked when it was made.
+        directory = switched_directory;
+    } else if (!snapshot::prepareOutputDirectory(directory, why, sizeof(why))) {
+        // A process that switched user without our hooks seeing it (a raw syscall, or it was not root)
+        // cannot write into the run's 0700 directory; that is no news for the program's stderr.
         if (geteuid() != config().starting_euid)
             logMessage(LogLevel::Info, "snapshot not written: this process switched user after start (%s)", why);
         else
@@ -306,6 +312,7 @@ void takeExitSnapshot() noexcept { takeSnapshot("exit", snapshot::Trigger::Exit)
 bool exitSnapshotWritten() noexcept { return gExitWritten.load(std::memory_order_acquire); }
 
 void lockSnapshotForFork() noexcept { gSnapshotLock.lock(); }
+void releaseSnapshotLockOwnedHere() noexcept { gSnapshotLock.releaseIfOwnedHere(); }
 void unlockSnapshotAfterFork() noexcept { gSnapshotLock.unlock(); }
 
 }  // namespace leakscope::preload

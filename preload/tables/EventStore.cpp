@@ -58,6 +58,7 @@ void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) 
         for (size_t i = 0; i < gStores[kind].stored; ++i) visit(gStores[kind].records[i], context);
 }
 
+void releaseLockOwnedHere() noexcept { gLock.releaseIfOwnedHere(); }
 void lockForFork() noexcept { gLock.lock(); }
 void unlockAfterFork() noexcept { gLock.unlock(); }
 

@@ -22,6 +22,9 @@ uint64_t dropped() noexcept;
 
 void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) noexcept;
 
+// longjmp recovery (tracker/ThreadState.h): the store's lock, when this thread owns it, is released.
+void releaseLockOwnedHere() noexcept;
+
 void lockForFork() noexcept;
 void unlockAfterFork() noexcept;
 

@@ -191,6 +191,14 @@ void HandleTable::adoptAfterFork() noexcept {
     }
 }
 
+void HandleTable::releaseSlotsOwnedHere() noexcept {
+    for (auto& chunk : chunks_) {
+        Slot* slots = chunk.load(std::memory_order_acquire);
+        if (!slots) continue;
+        for (int i = 0; i < kSlotsPerChunk; ++i) slots[i].lock.releaseIfOwnedHere();
+    }
+}
+
 HandleCounts HandleTable::counts() const noexcept {
     HandleCounts counts;
     counts.opened = opened_.load(std::memory_order_relaxed);

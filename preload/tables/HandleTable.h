@@ -101,6 +101,9 @@ public:
     // one at the fork) and every live record becomes inherited.
     void adoptAfterFork() noexcept;
 
+    // longjmp recovery (tracker/ThreadState.h): every slot lock this thread owns is released.
+    void releaseSlotsOwnedHere() noexcept;
+
     HandleCounts counts() const noexcept;
     void countBadClose() noexcept { bad_closes_.fetch_add(1, std::memory_order_relaxed); }
 

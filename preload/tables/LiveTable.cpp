@@ -302,6 +302,12 @@ LiveCounters sumCounters() noexcept {
     return total;
 }
 
+void forgetThreadState() noexcept {
+    if (ready())
+        for (size_t i = 0; i < kShardCount; ++i) gShards[i].lock.releaseIfOwnedHere();
+    tHoldsShardLock = false;
+}
+
 void lockAllForFork() noexcept {
     if (!ready()) return;
     for (size_t i = 0; i < kShardCount; ++i) gShards[i].lock.lock();

@@ -63,6 +63,9 @@ void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexc
 // Sums the shards' counters.
 LiveCounters sumCounters() noexcept;
 
+// longjmp recovery (tracker/ThreadState.h): the shard locks this thread owns are released.
+void forgetThreadState() noexcept;
+
 // fork(): the prepare handler takes every shard lock; parent and child release them.
 void lockAllForFork() noexcept;
 void unlockAllAfterFork() noexcept;

@@ -179,6 +179,11 @@ bool get(uint32_t id, const uint64_t** frames, uint16_t* depth, uint16_t* flags)
 
 uint64_t fullCount() noexcept { return gFull.load(std::memory_order_relaxed); }
 
+void forgetThreadState() noexcept {
+    for (IndexShard& shard : gShards) shard.lock.releaseIfOwnedHere();
+    for (CachedStack& cached : tCache) cached = CachedStack{};
+}
+
 void lockAllForFork() noexcept {
     for (IndexShard& shard : gShards) shard.lock.lock();
 }

@@ -21,6 +21,10 @@ bool get(uint32_t id, const uint64_t** frames, uint16_t* depth, uint16_t* flags)
 // Captures that could not be stored (arena or id space exhausted).
 uint64_t fullCount() noexcept;
 
+// longjmp recovery (tracker/ThreadState.h): the index locks this thread owns are released and its
+// stack cache, possibly half-written, is emptied.
+void forgetThreadState() noexcept;
+
 void lockAllForFork() noexcept;
 void unlockAllAfterFork() noexcept;
 

@@ -84,4 +84,6 @@ bool shouldFail(size_t size, const uint64_t* frames, uint16_t depth) noexcept {
     return fail;
 }
 
+void releaseLockOwnedHere() noexcept { gRangesLock.releaseIfOwnedHere(); }
+
 }  // namespace leakscope::preload::fault_injection

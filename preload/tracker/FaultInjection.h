@@ -18,4 +18,7 @@ bool active() noexcept;
 // call, innermost first). Counts the request against nth/every/limit of every rule whose other conditions hold.
 bool shouldFail(size_t size, const uint64_t* frames, uint16_t depth) noexcept;
 
+// longjmp recovery (tracker/ThreadState.h): the lazy resolution's lock, when this thread owns it, is released.
+void releaseLockOwnedHere() noexcept;
+
 }  // namespace leakscope::preload::fault_injection

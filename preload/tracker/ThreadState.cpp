@@ -3,17 +3,29 @@
 
 #include <atomic>
 #include <cstring>
+#include <csignal>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lifecycle/TrackerFds.h"
+#include "tables/LiveTable.h"
+#include "tables/EventStore.h"
+#include "tables/HandleTable.h"
+#include "tables/StackTable.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
+#include "tracker/FaultInjection.h"
+#include "unwind/CfiWalker.h"
+#include "unwind/ModuleMap.h"
 
 namespace leakscope::preload {
 namespace {
 
 thread_local unsigned tGuardDepth __attribute__((tls_model("initial-exec"))) = 0;
 thread_local uint32_t tThreadId __attribute__((tls_model("initial-exec"))) = 0;
+// Where the outermost guard of this thread lives (the address of the guard object, in the hook's
+// frame): a longjmp to a point above it leaves every tracker frame of the thread behind.
+thread_local uintptr_t tGuardFrame __attribute__((tls_model("initial-exec"))) = 0;
 
 // Sequence 0 is reserved for "tracker-internal" live entries, so numbering starts at 1.
 std::atomic<uint64_t> gSequence{1};
@@ -31,7 +43,13 @@ bool deferredWorkPending() noexcept {
 
 }  // namespace
 
-ReentryGuard::ReentryGuard() noexcept : owns_(tGuardDepth++ == 0) {}
+ReentryGuard::ReentryGuard() noexcept {
+    // The frame first, the depth second: a signal between the two finds the thread outside the
+    // tracker, never inside it with a stale frame.
+    if (tGuardDepth == 0) tGuardFrame = reinterpret_cast<uintptr_t>(this);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    owns_ = tGuardDepth++ == 0;
+}
 
 ReentryGuard::~ReentryGuard() {
     --tGuardDepth;
@@ -40,6 +58,37 @@ ReentryGuard::~ReentryGuard() {
 }
 
 bool threadInsideTracker() noexcept { return tGuardDepth != 0; }
+
+bool jumpLeavesTracker(uintptr_t target_sp) noexcept {
+    if (tGuardDepth == 0) return false;
+    // A handler on the alternate signal stack: a target on that stack is inside the handler; a guard
+    // on it (the tracker entered from the handler) is left by any jump off it.
+    stack_t alternate{};
+    if (syscall(SYS_sigaltstack, nullptr, &alternate) == 0 && (alternate.ss_flags & SS_ONSTACK)) {
+        const auto base = reinterpret_cast<uintptr_t>(alternate.ss_sp);
+        auto onAlternate = [&](uintptr_t address) { return address >= base && address - base < alternate.ss_size; };
+        if (onAlternate(target_sp) != onAlternate(tGuardFrame)) return onAlternate(tGuardFrame);
+    }
+    return target_sp > tGuardFrame;  // stacks grow down: above the guard is outside the tracker
+}
+
+void recoverAbandonedTracker() noexcept {
+    // The locks this thread owns (every one was taken by an abandoned frame: none is held across a
+    // call into the program), and per-thread caches a frame may have left half-written.
+    releaseTrackerFdsClaimedHere();  // a snapshot's file, a /proc/self/fd listing (its .tmp- file stays)
+    releaseSnapshotLockOwnedHere();
+    module_map::releaseLockOwnedHere();
+    event_store::releaseLockOwnedHere();
+    fault_injection::releaseLockOwnedHere();
+    handles::handleTable().releaseSlotsOwnedHere();
+    live_table::forgetThreadState();
+    stack_table::forgetThreadState();
+    cfi_walker::forgetThreadState();
+    forgetLastCapture();
+    forgetTrackerOwnCodeScope();
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    tGuardDepth = 0;  // last: until here a signal still finds the thread inside the tracker
+}
 
 uint64_t nextSequence() noexcept { return gSequence.fetch_add(1, std::memory_order_relaxed); }
 

@@ -20,6 +20,16 @@ void requestDeferredApiSnapshot(const char* label) noexcept;
 // tracker. Called where no tracker lock is held.
 void runDeferredWork() noexcept;
 
+// siglongjmp/longjmp out of a signal handler (hooks/LongjmpHooks.cpp). True when this thread is inside
+// the tracker and a jump to `target_sp` (the stack pointer saved in the jmp_buf) leaves every tracker
+// frame of the thread behind; false for a jump that stays inside the handler.
+bool jumpLeavesTracker(uintptr_t target_sp) noexcept;
+// Makes the thread whole again after such a jump abandoned its tracker frames: releases the locks it
+// owns (SpinLock.h), forgets per-thread caches they may have left half-written, and leaves the guard.
+// What the abandoned frames were doing is lost: the allocation being recorded stays untracked, a
+// snapshot being written leaves its `.tmp-` file (the reader skips it; its fd is closed).
+void recoverAbandonedTracker() noexcept;
+
 // fork() child: the tid cache and the sequence-independent per-thread state are re-read.
 void resetThreadStateInChild() noexcept;
 

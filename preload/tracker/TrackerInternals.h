@@ -33,6 +33,12 @@ void setOwnCodeRange(uint64_t start, uint64_t end) noexcept;
 // (its statically linked C++ runtime's emergency exception pool, say), not by the program.
 bool isOwnCode(const void* address) noexcept;
 
+// Resolves the real longjmp family at start (hooks/LongjmpHooks.cpp), never later in a handler.
+void resolveJumpFunctions() noexcept;
+
+// longjmp recovery (tracker/ThreadState.h): this thread's last capture, possibly half-written, is dropped.
+void forgetLastCapture() noexcept;
+
 // Stack depth in force (LEAKSCOPE_DEPTH).
 uint32_t stackDepthLimit() noexcept;
 // CLOCK_MONOTONIC at initialisation of this process (reset in a forked child).
@@ -51,6 +57,8 @@ bool exitSnapshotWritten() noexcept;
 // hang (docs/architecture.md, "Host-safety contract: signals and concurrency").
 void takeImmediateExitSnapshot() noexcept;
 void lockSnapshotForFork() noexcept;
+// longjmp recovery (tracker/ThreadState.h): the snapshot lock, when this thread owns it, is released.
+void releaseSnapshotLockOwnedHere() noexcept;
 void unlockSnapshotAfterFork() noexcept;
 
 // True once the program installed a seccomp filter: no snapshot is written any more (a filter may

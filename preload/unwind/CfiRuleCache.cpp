@@ -55,6 +55,7 @@ void forgetUnloadedCode() noexcept {
         if (gCache[i].pc.load(std::memory_order_relaxed) != 0) gCache[i].pc.store(0, std::memory_order_relaxed);
 }
 
+void releaseRuleCacheLockOwnedHere() noexcept { gWriteLock.releaseIfOwnedHere(); }
 void lockForFork() noexcept { gWriteLock.lock(); }
 void unlockAfterFork() noexcept { gWriteLock.unlock(); }
 

@@ -51,4 +51,7 @@ inline uint64_t ruleFor(uint64_t pc) noexcept {
     return slowRule(pc);
 }
 
+// longjmp recovery (tracker/ThreadState.h): the writers' lock, when this thread owns it, is released.
+void releaseRuleCacheLockOwnedHere() noexcept;
+
 }  // namespace leakscope::preload::cfi_walker

@@ -145,4 +145,9 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     return count;
 }
 
+void forgetThreadState() noexcept {
+    releaseRuleCacheLockOwnedHere();
+    tMemo.count = -1;
+}
+
 }  // namespace leakscope::preload::cfi_walker

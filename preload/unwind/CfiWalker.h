@@ -28,6 +28,10 @@ int walk(uint64_t* frames, int capacity, bool* unchanged) noexcept;
 void forgetUnloadedCode() noexcept;
 
 // fork(): the cache writer lock, in the tracker's fixed lock order.
+// longjmp recovery (tracker/ThreadState.h): the rule cache's lock, when this thread owns it, is released
+// and this thread's walk memo, possibly half-written, is dropped.
+void forgetThreadState() noexcept;
+
 void lockForFork() noexcept;
 void unlockAfterFork() noexcept;
 

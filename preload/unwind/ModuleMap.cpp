@@ -211,6 +211,7 @@ bool writeSection(SnapshotSectionSink& sink) noexcept {
     return sink.endSection();
 }
 
+void releaseLockOwnedHere() noexcept { gLock.releaseIfOwnedHere(); }
 void lockForFork() noexcept { gLock.lock(); }
 void unlockAfterFork() noexcept { gLock.unlock(); }
 

@@ -14,6 +14,8 @@ void refresh() noexcept;
 // Writes the Modules section (refresh() first).
 bool writeSection(SnapshotSectionSink& sink) noexcept;
 
+// longjmp recovery (tracker/ThreadState.h): the map's lock, when this thread owns it, is released.
+void releaseLockOwnedHere() noexcept;
 void lockForFork() noexcept;
 void unlockAfterFork() noexcept;
 

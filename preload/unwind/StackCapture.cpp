@@ -81,6 +81,8 @@ bool isOwnCode(const void* address) noexcept {
 
 uint32_t stackDepthLimit() noexcept { return config().depth; }
 
+void forgetLastCapture() noexcept { tLast = LastCapture{}; }
+
 __attribute__((noinline)) uint32_t captureStackWithFrames(uint64_t* frames, uint16_t* depth) noexcept {
     return captureInto(frames, depth, true);
 }

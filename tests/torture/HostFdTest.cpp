@@ -111,3 +111,31 @@ TEST_CASE("kind 11: a process that switches user prints nothing on the program's
     leakscope::torture::requireSameBehaviour(runs, true);
     CHECK(runs.plain.out == "now uid 65534\n");
 }
+
+// nginx's shape: a root master forks workers that setuid to nobody and then leak per cycle. The run's
+// directory is 0700 root inside the test's private directory, so a worker can reach it only through
+// the `uid-65534` directory the preload made and opened while the worker was still root.
+TEST_CASE("kind 11: workers that switched user leave snapshots and their growth is reported", "[torture][hostfd]") {
+    if (geteuid() != 0) {
+        WARN("not root: the program cannot switch user; skipped");
+        return;
+    }
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_SWITCH_USER, "workers"}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    CHECK(runs.plain.out == "workers done, 0 failed\n");
+
+    TemporaryDirectory tool_root;
+    leakscope::testing::ToolRun run =
+        leakscope::testing::runUnderTool(tool_root.path(), {LEAKSCOPE_TARGET_HOSTFD_SWITCH_USER, "workers"});
+    INFO("run: " << run.process.out << run.process.err);
+    size_t worker_cycles = 0;
+    for (const std::string& file : run.snapshots())
+        if (file.find("/uid-65534/") != std::string::npos && file.find("-cycle.lksnap") != std::string::npos)
+            ++worker_cycles;
+    CHECK(worker_cycles == 16);  // 2 workers x 8 cycles
+    size_t worker_growth = 0;
+    for (const auto& finding : leakscope::testing::findingsOfType(run.report, "growth"))
+        if (leakscope::testing::stackHasFunction(finding, "worker_leak")) ++worker_growth;
+    CHECK(worker_growth >= 1);
+}

@@ -78,3 +78,22 @@ TEST_CASE("a seccomp-filtered program exits as without the tool and leaves its s
         CHECK(triggersIn(root.path()) == std::vector<std::string>{"sandbox"});
     }
 }
+
+// Kind 8, the filter already in force at start (a launcher installed it and exec'd the program, as
+// systemd's SystemCallFilter= does): the program's preload sees it in /proc/self/status and makes
+// none of the calls the filter kills on (no tool thread, no handlers, no snapshot). What the report
+// has is the launcher's `sandbox` snapshot, written before its filter went in.
+TEST_CASE("a program started under an inherited seccomp filter behaves as without the tool", "[torture]") {
+    std::vector<std::string> program = {LEAKSCOPE_TARGET_HOST_SECCOMP_EXIT, "inherit"};
+    ProcessResult plain = leakscope::testing::runProcess(program);
+    TemporaryDirectory root;
+    ProcessResult traced = leakscope::testing::runWithPreload(root.path(), program);
+    INFO("plain exit " << plain.exit_code << ", traced exit " << traced.exit_code << "\nstdout: " << traced.out
+                       << "\nstderr: " << traced.err);
+    REQUIRE(plain.exit_code == 0);
+    REQUIRE(plain.out.find("work under an inherited filter done") != std::string::npos);
+    CHECK(traced.exit_code == 0);
+    CHECK(traced.out == plain.out);
+    CHECK(traced.err == plain.err);
+    CHECK(triggersIn(root.path()) == std::vector<std::string>{"sandbox"});
+}
