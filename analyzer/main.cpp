@@ -85,7 +85,9 @@ void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_h
         ->check(kCount);
     group->add_option("--max-exit-bytes", gate.max_exit_bytes, "Fail when more than N bytes are live at exit")
         ->check(kCount);
-    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list)")
+    std::string categories;
+    for (const auto& category : gateCategories()) categories += (categories.empty() ? "" : " ") + std::string(category.name);
+    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list of: " + categories + ")")
         ->capture_default_str()
         ->check(kNonEmpty);
     // A directory would otherwise read as an empty rule list; the baseline may not exist yet

@@ -5,11 +5,24 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/Report.h"
 
 namespace leakscope::analyzer {
+
+// The categories `--fail-on` accepts, in one table (Gate.cpp): every finding type, and `lost` (memory
+// growth whose per-cycle bytes are mostly definitely or indirectly lost, Reachability.h) so a gate can
+// fail on lost memory and only inform about a list that keeps every entry (still reachable).
+struct GateCategory {
+    const char* name;
+    bool in_default;      // part of the default --fail-on
+    const char* meaning;  // for people: what it fails on
+};
+const std::vector<GateCategory>& gateCategories();
+// The default --fail-on: the categories marked in_default, comma-separated ("growth,bad_close,double_close").
+std::string defaultFailOn();
 
 struct GateOptions {
     std::optional<uint64_t> max_bytes_per_cycle;   // memory growth up to this passes
@@ -18,7 +31,7 @@ struct GateOptions {
     // leaked_handle and exit_leak are informational by default: a log file or an eventfd held for the
     // whole life of a process is open at exit and is not a leak (valgrind's --track-fds lists them
     // without failing); handle *growth* gates. `--fail-on leaked_handle` is the strict mode.
-    std::string fail_on = "growth,bad_close,double_close";
+    std::string fail_on = defaultFailOn();
     std::string suppressions;                      // file, "" = none
     std::string baseline;                          // file, "" = none
     bool update_baseline = false;

@@ -33,15 +33,18 @@ constexpr RuleText kRules[] = {
     {"growth", "LifecycleGrowth", "Memory or handles grow with every lifecycle cycle",
      "The live memory or handles created at this call path grow from cycle to cycle of a repeated "
      "lifecycle event (a request, a session, a reload) after the warm-up: each cycle leaves something "
-     "behind that the next cycles never free, so a long-running process runs out of memory or descriptors.",
+     "behind that the next cycles never free, so a long-running process runs out of memory or descriptors. "
+     "Memory growth says how much of it per cycle is lost and how much still reachable (valgrind's classes) "
+     "when a snapshot was classified: lost memory needs a free, reachable growth a bound or an eviction.",
      "analysis.md#the-growth-rule"},
     {"leaked_handle", "HandleOpenAtExit", "A file descriptor is still open when the process exits",
      "A descriptor the program opened (not one it inherited, not 0-2) is still open in the process's exit "
      "snapshot: nothing closed it. Harmless in a one-shot tool, a leak in a server or library.",
      "analysis.md#other-findings"},
     {"exit_leak", "MemoryLiveAtExit", "Memory is still allocated when the process exits",
-     "Memory allocated at this call path is still live in the exit snapshot (valgrind's \"still reachable\" "
-     "or \"definitely lost\"). Informational by default: it gates with --fail-on exit_leak or --max-exit-bytes.",
+     "Memory allocated at this call path is still live in the exit snapshot; when it was classified, the "
+     "message gives valgrind's classes (\"definitely lost\", \"indirectly lost\", \"possibly lost\", \"still "
+     "reachable\"). Informational by default: it gates with --fail-on exit_leak or --max-exit-bytes.",
      "analysis.md#other-findings"},
     {"bad_close", "BadClose", "close() of a descriptor that is not open",
      "The program closed a descriptor that was not open (EBADF): usually a stale copy of an fd that was "
