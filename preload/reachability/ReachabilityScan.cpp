@@ -19,6 +19,7 @@
 #include "reachability/Marker.h"
 #include "reachability/Roots.h"
 #include "reachability/ScanMemory.h"
+#include "lifecycle/Log.h"
 #include "tables/LiveTable.h"
 
 namespace leakscope::preload::reachability {
@@ -33,7 +34,8 @@ struct SharedResult {
     uint64_t capacity;  // records that fit
     uint64_t count;     // records written by the clone
     uint64_t outcome;   // snapshot::ReachabilityStatus the clone reached
-    uint64_t reserved[5];
+    uint64_t phase_ns[4];  // CLOCK_MONOTONIC when the clone started, had the blocks sorted, indexed, marked
+    uint64_t cpu_ns;       // CPU time the clone used (CLOCK_PROCESS_CPUTIME_ID), for the log
 };
 static_assert(sizeof(SharedResult) == 64);
 
@@ -79,6 +81,7 @@ struct KernelSigaction {
     syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
     // The image's live table was locked by the parent across the clone: consistent, and ours alone.
+    shared->phase_ns[0] = monotonicNs();
     live_table::unlockAllAfterFork();
     struct Fill {
         SharedResult* shared;
@@ -111,12 +114,14 @@ struct KernelSigaction {
     snapshot::AllocationRecord* records = recordsOf(shared);
     std::sort(records, records + count,
               [](const snapshot::AllocationRecord& a, const snapshot::AllocationRecord& b) { return a.address < b.address; });
+    shared->phase_ns[1] = monotonicNs();
     MappedArray<uint64_t> starts, ends, sizes;
     MappedArray<uint8_t> states;
     MappedArray<uint32_t> stack;
     MappedArray<BlockIndex> index_memory;
-    if (!starts.allocate(count) || !ends.allocate(count) || !sizes.allocate(count) || !states.allocate(count) ||
-        !stack.allocate(2 * count + 1) || !index_memory.allocate(1))
+    if (!starts.allocate(count, false, true) || !ends.allocate(count, false, true) ||
+        !sizes.allocate(count, false, true) || !states.allocate(count, false, true) || !stack.allocate(2 * count + 1) ||
+        !index_memory.allocate(1))
         leave(shared, ReachabilityStatus::Failed);
     for (size_t i = 0; i < count; ++i) {
         starts[i] = records[i].address;
@@ -126,6 +131,7 @@ struct KernelSigaction {
     BlockIndex* index = new (index_memory.data()) BlockIndex();
     if (!index->build(starts.data(), ends.data(), count)) leave(shared, ReachabilityStatus::Skipped);
 
+    shared->phase_ns[2] = monotonicNs();
     Deadline deadline(plan.deadline_ns);
     Marker marker(*index, starts.data(), sizes.data(), count, states.data(), stack.data(), deadline);
     auto scanRoot = [&](uint64_t begin, uint64_t end) {
@@ -143,6 +149,10 @@ struct KernelSigaction {
         if (!scanRoot(begin, root.range.end)) leave(shared, ReachabilityStatus::Skipped);
     }
     if (!marker.finish()) leave(shared, ReachabilityStatus::Skipped);
+    shared->phase_ns[3] = monotonicNs();
+    timespec cpu{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    shared->cpu_ns = static_cast<uint64_t>(cpu.tv_sec) * 1000000000ull + static_cast<uint64_t>(cpu.tv_nsec);
     uint8_t* classes = classesOf(shared);
     for (size_t i = 0; i < count; ++i) classes[i] = static_cast<uint8_t>(marker.classOf(i));
     leave(shared, ReachabilityStatus::Classified);
@@ -220,7 +230,9 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
     live_table::lockAllForFork();
     const size_t capacity = live_table::slotsInUseLocked();
     shared_bytes_ = sizeof(SharedResult) + capacity * (sizeof(snapshot::AllocationRecord) + 1);
-    void* shared = mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    // Populated here, in one call: the clone fills all of it (see MappedArray).
+    void* shared = mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
     if (shared == MAP_FAILED) {
         live_table::unlockAllAfterFork();
         return finish(ReachabilityStatus::Failed);
@@ -236,6 +248,16 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
     if (child < 0) return finish(ReachabilityStatus::Failed);  // e.g. a seccomp filter forbids clone
     // The clone checks the budget itself; the parent kills it only if it overruns by a second more.
     finish(waitForClone(child, plan.deadline_ns + 1000000000ull, result));
+    if (status_ == ReachabilityStatus::Classified) {
+        auto ms = [](uint64_t from, uint64_t to) { return to > from ? static_cast<double>(to - from) / 1e6 : 0.0; };
+        logMessage(LogLevel::Info,
+                   "reachability scan: %llu blocks in %.1f ms (plan and clone %.1f, enumerate and sort %.1f, index %.1f, "
+                   "mark %.1f, wait %.1f; the clone used %.1f ms of CPU)",
+                   static_cast<unsigned long long>(result->count), ms(start, start + scan_ns_),
+                   ms(start, result->phase_ns[0]), ms(result->phase_ns[0], result->phase_ns[1]),
+                   ms(result->phase_ns[1], result->phase_ns[2]), ms(result->phase_ns[2], result->phase_ns[3]),
+                   ms(result->phase_ns[3], start + scan_ns_), ms(0, result->cpu_ns));
+    }
 }
 
 }  // namespace leakscope::preload::reachability

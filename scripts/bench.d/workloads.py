@@ -23,6 +23,7 @@ class Case:
     tools: tuple
     size_note: str
     extras: dict = field(default_factory=dict)   # per-case facts gathered after runs (W5)
+    env: dict = field(default_factory=dict)      # settings of the leakscope runs of this case only
 
     def argv(self):
         return [str(self.program), *self.args]
@@ -96,6 +97,10 @@ def build_cases(build_dir, quick, algo_pipeline):
     cases.append(Case("W5-hold", "the W5 heap held live, no snapshot (memory per live allocation)", live_heap,
                       ["--live", live_blocks(1), "--snapshots", "0"], ("none", "leakscope"),
                       f"{live_blocks(1)} live"))
+    # W5 with every snapshot classified (issue 20): the cost of the reachability scan per snapshot.
+    cases.append(Case("W5-reach", "W5 with LEAKSCOPE_REACHABILITY=all (every snapshot classified)", live_heap,
+                      ["--live", live_blocks(1), "--snapshots", snapshots], ("none", "leakscope"),
+                      f"{live_blocks(1)} live, {snapshots} x leakscope_snapshot", env={"LEAKSCOPE_REACHABILITY": "all"}))
     return cases
 
 
@@ -107,6 +112,7 @@ def tool_command(tool, case, run_dir, preload, base_env):
         # The preload directly (not `leakscope run`), so the time is the tracker's and not the report's.
         env["LD_PRELOAD"] = str(preload)
         env["LEAKSCOPE_OUTPUT_DIR"] = str(Path(run_dir) / "snapshots")
+        env.update(case.env)
     elif tool == "heaptrack":
         argv = ["heaptrack", "-o", str(Path(run_dir) / "heaptrack"), *argv]
     elif tool == "valgrind":
