@@ -20,6 +20,7 @@
 #include "reachability/Roots.h"
 #include "reachability/ScanMemory.h"
 #include "lifecycle/Log.h"
+#include "lifecycle/TrackerFds.h"
 #include "tables/LiveTable.h"
 
 namespace leakscope::preload::reachability {
@@ -107,7 +108,10 @@ struct KernelSigaction {
     const auto mapped_begin = reinterpret_cast<uint64_t>(mapped.data());
     if (!addExcluded(plan, mapped_begin, mapped_begin + kMaxMappedRoots * sizeof(MappedRoot)))
         leave(shared, ReachabilityStatus::Skipped);
-    const long mapped_count = readMappedRoots(plan, mapped.data(), mapped.size());
+    long mapped_count = readMappedRoots(plan, mapped.data(), mapped.size());
+    // Every fd in use (EMFILE): this clone's fd table is a copy, so one of its numbers can be freed.
+    if (mapped_count < 0 && errno == EMFILE && closeOneFdOfThisCopy())
+        mapped_count = readMappedRoots(plan, mapped.data(), mapped.size());
     if (mapped_count < 0) leave(shared, ReachabilityStatus::Failed);
 
     const size_t count = shared->count;
@@ -226,16 +230,24 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
     plan.deadline_ns = start + budget_ms * 1000000ull;
     if (!collectPlan(plan)) return finish(ReachabilityStatus::Skipped);
 
-    // The table's locks are held only across the clone: the image then has a consistent table.
-    live_table::lockAllForFork();
-    const size_t capacity = live_table::slotsInUseLocked();
-    shared_bytes_ = sizeof(SharedResult) + capacity * (sizeof(snapshot::AllocationRecord) + 1);
-    // Populated here, in one call: the clone fills all of it (see MappedArray).
-    void* shared = mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
-    if (shared == MAP_FAILED) {
+    // The shared result is mapped and populated before the table's locks are taken (populating tens of
+    // megabytes must not stall the program's allocations), with room to spare; under the locks, held
+    // only across the clone, it is checked against the exact count and remapped if it fell short.
+    size_t capacity = live_table::sumCounters().live_allocations;
+    void* shared = MAP_FAILED;
+    for (int attempt = 0;; ++attempt) {
+        capacity += capacity / 16 + 4096;
+        shared_bytes_ = sizeof(SharedResult) + capacity * (sizeof(snapshot::AllocationRecord) + 1);
+        shared = mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+        if (shared == MAP_FAILED) return finish(ReachabilityStatus::Failed);
+        live_table::lockAllForFork();
+        const size_t needed = live_table::slotsInUseLocked();
+        if (needed <= capacity) break;
         live_table::unlockAllAfterFork();
-        return finish(ReachabilityStatus::Failed);
+        munmap(shared, shared_bytes_);
+        if (attempt == 3) return finish(ReachabilityStatus::Skipped);  // the heap grows faster than we map
+        capacity = needed;
     }
     shared_ = shared;
     auto* result = static_cast<SharedResult*>(shared);

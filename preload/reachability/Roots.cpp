@@ -121,7 +121,7 @@ bool collectPlan(ScanPlan& plan) noexcept {
 
 long readMappedRoots(const ScanPlan& plan, MappedRoot* out, size_t capacity) noexcept {
     const long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0) return -1;  // errno says why (EMFILE: the caller may free a number and retry)
     char buffer[8192];
     size_t buffered = 0;
     size_t found = 0;

@@ -222,19 +222,6 @@ bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
     return true;
 }
 
-// Closes one open fd >= 3 of this (helper) process, found from the top of the fd range down. The
-// helper's fd table is a copy, so the program's fd stays open; its record is still written because
-// the helper's writer does not register the file's number as the tracker's.
-bool freeOneFdInHelper() noexcept {
-    rlimit limit{};
-    long top = syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
-                   ? static_cast<long>(limit.rlim_cur)
-                   : kTrackerFdCeiling;
-    for (long fd = top - 1; fd >= 3; --fd)
-        if (syscall(SYS_fcntl, fd, F_GETFD) >= 0) return syscall(SYS_close, fd) == 0;
-    return false;
-}
-
 // Every fd of the process is in use (EMFILE): the snapshot is written by a helper process whose fd table
 // is a copy of ours, so it can free a number without touching the program's fds. Raw clone, no exit
 // signal: no atfork handler runs (they would wait for the snapshot lock this thread holds), the program
@@ -250,7 +237,9 @@ void writeFromHelper(const char* directory, const char* name, const snapshot::Fi
     if (child == 0) {
         unlockTrackerAfterFork();
         snapshot::SnapshotWriter writer;
-        bool ok = freeOneFdInHelper() && composeInto(writer, directory, name, header, scan);
+        // Its fd table is a copy: freeing a number of it leaves the program's fd open; the file's record is
+        // still written because the helper's writer does not register the number as the tracker's.
+        bool ok = closeOneFdOfThisCopy() && composeInto(writer, directory, name, header, scan);
         syscall(SYS_exit_group, reportOutcome(writer, ok) ? 0 : 1);
     }
     int status = 0;
