@@ -45,6 +45,11 @@ int trackerFdInSlot(int slot) noexcept;
 // round: see the header comment). -1 when there was none.
 int releaseTrackerFdSlot(int slot) noexcept;
 
+// Only in a process of the tracker's own that has a copy of the program's fd table (the snapshot helper,
+// the reachability scan's clone) and needs one number when every number is in use: closes the highest
+// open fd >= 3 of that copy (the program's fd stays open). False when there was none.
+bool closeOneFdOfThisCopy() noexcept;
+
 // placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
 int relocateTrackerFd(int fd) noexcept;
 

@@ -18,6 +18,7 @@
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
+#include "reachability/ReachabilityScan.h"
 #include "lifecycle/Triggers.h"
 #include "unwind/CfiWalker.h"
 #include "unwind/Unwinder.h"
@@ -165,6 +166,7 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
         return;
     }
     loadConfig();
+    reachability::rememberMainThread();  // the loader runs constructors on the main thread
     if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
     rememberTrackingEnvironment();
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
