@@ -85,7 +85,9 @@ void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_h
         ->check(kCount);
     group->add_option("--max-exit-bytes", gate.max_exit_bytes, "Fail when more than N bytes are live at exit")
         ->check(kCount);
-    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list)")
+    std::string categories;
+    for (const auto& category : gateCategories()) categories += (categories.empty() ? "" : " ") + std::string(category.name);
+    group->add_option("--fail-on", gate.fail_on, "Finding types that fail the gate (comma list of: " + categories + ")")
         ->capture_default_str()
         ->check(kNonEmpty);
     // A directory would otherwise read as an empty rule list; the baseline may not exist yet
@@ -182,6 +184,8 @@ int main(int argc, char** argv) {
         ->check(kFailAllocSpec);
     run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
+    run->add_flag("--reachability", run_options.reachability,
+                  "Classify the blocks of every snapshot (lost / still reachable), not only at exit");
     run->add_flag("--check", run_options.check,
                   "Gate the report: exit 1 on a leak, else PROG's own status (128+N when killed by signal N)");
     addReportOptions(*run, run_options.report);

@@ -20,13 +20,13 @@ _leakscope() {
             else COMPREPLY=($(compgen -W "text json markdown junit sarif folded html" -- "$cur")); fi
             return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --fail-on) COMPREPLY=($(compgen -W "growth leaked_handle exit_leak bad_close double_close bad_free failed_allocation injected_failure" -- "$cur")); return ;;
+        --fail-on) COMPREPLY=($(compgen -W "growth lost leaked_handle exit_leak bad_close double_close bad_free failed_allocation injected_failure" -- "$cur")); return ;;
         --out|--source-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --output|--suppressions|--baseline) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     case $command in
         "") COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")) ;;
-        run) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--out --force --depth --interval --fail-alloc --no-follow-exec --check $report $gate" -- "$cur")) ;;
+        run) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--out --force --depth --interval --fail-alloc --no-follow-exec --reachability --check $report $gate" -- "$cur")) ;;
         report) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$report" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
         check) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$report $gate" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
         diff) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--format --output --help" -- "$cur")) || COMPREPLY=($(compgen -f -X '!*.lksnap' -- "$cur")) ;;

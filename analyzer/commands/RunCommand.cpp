@@ -56,6 +56,7 @@ void setEnvironment(const RunOptions& options, const std::string& preload, const
     if (options.interval_ms >= 0) setenv("LEAKSCOPE_INTERVAL_MS", std::to_string(options.interval_ms).c_str(), 1);
     if (!options.fail_alloc.empty()) setenv("LEAKSCOPE_FAIL_ALLOC", options.fail_alloc.c_str(), 1);
     setenv("LEAKSCOPE_FOLLOW_EXEC", options.no_follow_exec ? "0" : "1", 1);
+    if (options.reachability) setenv("LEAKSCOPE_REACHABILITY", "all", 1);
 }
 
 // Every file of an earlier run in `dir` that a report over `dir` would read (listSnapshotFiles walks

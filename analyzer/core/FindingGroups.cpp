@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/FindingMerge.h"
+#include "core/Reachability.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -66,6 +67,7 @@ Finding makeGroup(std::vector<Finding> members) {
     group.series_bytes.clear();
     group.series_count.clear();
     group.gating = false;
+    group.reachability = {};
     const bool has_memory = group.resource == "memory";
     for (const auto& member : members) {
         group.sites += member.sites;
@@ -78,6 +80,7 @@ Finding makeGroup(std::vector<Finding> members) {
             group.count_per_cycle += member.count_per_cycle;
             addSeries(group.series_bytes, member.series_bytes);
             addSeries(group.series_count, member.series_count);
+            addReachability(group.reachability, member.reachability);
         }
     }
     group.components = std::move(members);

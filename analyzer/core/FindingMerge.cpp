@@ -1,5 +1,7 @@
 #include "core/FindingMerge.h"
 
+#include "core/Reachability.h"
+
 #include <map>
 #include <tuple>
 #include <utility>
@@ -20,10 +22,13 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
     merged.sites += site.sites;
     merged.count += site.count;
     merged.bytes += site.bytes;
+    addReachability(merged.reachability, site.reachability);
     if (merged.type == kGrowth) {
         addSeries(merged.series_count, site.series_count);
         addSeries(merged.series_bytes, site.series_bytes);
         applyVerdict(merged, analyzeGrowth(merged.series_count, merged.series_bytes, warmup));
+        // The sites' blocks come from the same classified snapshot: their classes split the new rate.
+        if (merged.resource == "memory") splitPerCycle(merged.reachability, merged.bytes_per_cycle);
     }
     if (site_is_larger) {
         merged.stack = std::move(site.stack);

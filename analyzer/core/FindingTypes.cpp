@@ -16,7 +16,9 @@ constexpr FindingType kTable[] = {
      "LifecycleGrowth", "Memory or handles grow with every lifecycle cycle",
      "The live memory or handles created at this call path grow from cycle to cycle of a repeated "
      "lifecycle event (a request, a session, a reload) after the warm-up: each cycle leaves something "
-     "behind that the next cycles never free, so a long-running process runs out of memory or descriptors.",
+     "behind that the next cycles never free, so a long-running process runs out of memory or descriptors. "
+     "Memory growth says how much of it per cycle is lost and how much still reachable (valgrind's classes) "
+     "when a snapshot was classified: lost memory needs a free, reachable growth a bound or an eviction.",
      "analysis.md#the-growth-rule"},
     {kLeakedHandle, "leaked_handles", false, false, "handle", "leaked-handles", "Leaked handles",
      "Descriptors still open at exit that the program opened.",
@@ -56,8 +58,9 @@ constexpr FindingType kTable[] = {
     {kExitLeak, "exit_leaks", false, true, "memory", "exit-leaks", "Exit leaks",
      "Memory still live when the process exited, by allocating stack.",
      "MemoryLiveAtExit", "Memory is still allocated when the process exits",
-     "Memory allocated at this call path is still live in the exit snapshot (valgrind's \"still reachable\" "
-     "or \"definitely lost\"). Informational by default: it gates with --fail-on exit_leak or --max-exit-bytes.",
+     "Memory allocated at this call path is still live in the exit snapshot; when it was classified, the "
+     "message gives valgrind's classes (\"definitely lost\", \"indirectly lost\", \"possibly lost\", \"still "
+     "reachable\"). Informational by default: it gates with --fail-on exit_leak or --max-exit-bytes.",
      "analysis.md#other-findings"},
 };
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_split.h"
 #include "core/Baseline.h"
+#include "core/Reachability.h"
 #include "core/Suppressions.h"
 
 namespace leakscope::analyzer {
@@ -15,12 +16,22 @@ absl::StatusOr<std::set<std::string>> parseFailOn(const std::string& list) {
     std::set<std::string> kinds;
     for (auto piece : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
         std::string kind(piece);
-        const auto& types = findingTypes();
-        if (std::find(types.begin(), types.end(), kind) == types.end())
-            return absl::InvalidArgumentError("--fail-on: unknown finding type \"" + kind + "\" (use " + findingTypeList() + ")");
+        const auto& categories = gateCategories();
+        if (std::none_of(categories.begin(), categories.end(), [&](const GateCategory& c) { return kind == c.name; })) {
+            std::string known;
+            for (const auto& category : categories) known += (known.empty() ? "" : ", ") + std::string(category.name);
+            return absl::InvalidArgumentError("--fail-on: unknown finding type \"" + kind + "\" (known: " + known + ")");
+        }
         kinds.insert(kind);
     }
     return kinds;
+}
+
+// The --fail-on category that makes `f` fail, "" when none listed does: its own type first, then `lost`.
+std::string listedCategory(const std::set<std::string>& fail_on, const Finding& f) {
+    if (fail_on.count(f.type)) return f.type;
+    if (fail_on.count(kLost) && mostlyLost(f)) return kLost;
+    return "";
 }
 
 // Removes findings matched by `drop`, returning how many went.
@@ -33,6 +44,21 @@ int removeFindings(std::vector<Finding>& findings, Predicate drop) {
 }
 
 }  // namespace
+
+const std::vector<GateCategory>& gateCategories() {
+    // What grows gates; what is merely open or live at exit informs (BRIEF, "Decisions after the first
+    // release"). `lost` is part of `growth`: on its own it fails lost memory and lets reachable growth inform.
+    static const std::vector<GateCategory> kCategories = [] {
+        std::vector<GateCategory> categories;
+        for (const auto& type : findingTypeTable()) {
+            categories.push_back({type.name, type.fails_by_default, type.blurb});
+            if (type.name == std::string(kGrowth))
+                categories.push_back({kLost, false, "Memory growth whose bytes per cycle are mostly definitely or indirectly lost."});
+        }
+        return categories;
+    }();
+    return kCategories;
+}
 
 absl::Status applyGate(Report& report, const GateOptions& options) {
     auto fail_on = parseFailOn(options.fail_on);
@@ -62,7 +88,8 @@ absl::Status applyGate(Report& report, const GateOptions& options) {
         if (f.type == kExitLeak) exit_bytes_per_pid[f.pid] += f.bytes;
     report.leak = false;
     for (auto& f : report.findings) {
-        bool listed = fail_on->count(f.type) > 0;
+        const std::string category = listedCategory(*fail_on, f);
+        bool listed = !category.empty();
         if (f.type == kGrowth && f.resource == "memory" && options.max_bytes_per_cycle)
             listed = listed && f.bytes_per_cycle > double(*options.max_bytes_per_cycle);
         if (f.type == kGrowth && f.resource == "handle" && options.max_handles_per_cycle)
@@ -77,7 +104,7 @@ absl::Status applyGate(Report& report, const GateOptions& options) {
                           ? "--max-bytes-per-cycle " + std::to_string(*options.max_bytes_per_cycle)
                       : f.type == kGrowth && f.resource == "handle" && options.max_handles_per_cycle
                           ? "--max-handles-per-cycle " + std::to_string(*options.max_handles_per_cycle)
-                          : "--fail-on " + f.type;
+                          : "--fail-on " + category;
         report.leak = report.leak || listed;
     }
     return absl::OkStatus();

@@ -5,12 +5,24 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/FindingTypes.h"
 #include "core/Report.h"
 
 namespace leakscope::analyzer {
+
+// The categories `--fail-on` accepts (Gate.cpp): every finding type of core/FindingTypes.h, and `lost`
+// right after growth (memory growth whose per-cycle bytes are mostly definitely or indirectly lost,
+// Reachability.h) so a gate can fail on lost memory and only inform about a list that keeps every entry
+// (still reachable).
+struct GateCategory {
+    const char* name;
+    bool in_default;      // part of the default --fail-on
+    const char* meaning;  // for people: what it fails on
+};
+const std::vector<GateCategory>& gateCategories();
 
 struct GateOptions {
     std::optional<uint64_t> max_bytes_per_cycle;   // memory growth up to this passes

@@ -1,6 +1,7 @@
 // The analysis result every output format renders (docs/report-schema.md describes its JSON form).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -18,6 +19,33 @@ inline constexpr const char* kToolVersion = leakscope::kVersion;  // leakscope/v
 inline constexpr const char* kGrowth = "growth";
 inline constexpr const char* kLeakedHandle = "leaked_handle";
 inline constexpr const char* kExitLeak = "exit_leak";
+// Not a finding type: the --fail-on category of memory growth that is mostly lost (core/Gate.h).
+inline constexpr const char* kLost = "lost";
+
+// Classes of valgrind memcheck (snapshot_format.h, snapshot::Reachability), indexed by their byte value:
+// 0 not classified, 1 definitely lost, 2 indirectly lost, 3 possibly lost, 4 still reachable.
+inline constexpr size_t kReachabilityClasses = 5;
+
+// How a memory finding's blocks were classified (docs/analysis.md, "Reachability in findings").
+struct FindingReachability {
+    enum class Status {
+        None,           // not memory (handles, events): no reachability to speak of
+        NotClassified,  // no usable classified snapshot: `reason` says why; never read as lost or reachable
+        Classified,     // `bytes`/`blocks` hold the classes of the blocks it is about
+        Freed,          // a classified snapshot exists, but none of the blocks it is about is live in it
+    };
+    Status status = Status::None;
+    std::string reason;              // NotClassified / Freed: one line for people
+    std::string snapshot_label;      // the classified snapshot the classes come from (Classified, Freed)
+    uint32_t snapshot_index = 0;
+    // Per class (index = class byte): exit leaks: the stack's blocks live at exit; growth: the blocks of
+    // its stacks allocated since the onset and live in the classified snapshot.
+    std::array<uint64_t, kReachabilityClasses> bytes{};
+    std::array<uint64_t, kReachabilityClasses> blocks{};
+    // Growth: bytes_per_cycle split by the classes' shares of `bytes` (sums to bytes_per_cycle when
+    // Classified; in a group, parts without classes add their rate to [0], not classified).
+    std::array<double, kReachabilityClasses> bytes_per_cycle{};
+};
 
 struct Finding {
     std::string type;       // growth, leaked_handle, exit_leak, or an event kind (bad_close, ...)
@@ -51,6 +79,7 @@ struct Finding {
     uint64_t size = 0;
     uint64_t count = 0;
     uint64_t bytes = 0;
+    FindingReachability reachability;  // memory growth and exit leaks
     // set by the gate (check): fails the gate / matched a suppression / accepted by the baseline
     bool gating = false;
     std::string gate_rule;  // why it gates, for people: "--fail-on growth", "--max-exit-bytes 4096"

@@ -8,6 +8,7 @@
 #include "core/FindingTypes.h"
 #include "core/FrameTrimmer.h"
 #include "core/GrowthAnalysis.h"
+#include "core/ReachabilityEvidence.h"
 #include "core/SnapshotJson.h"
 #include "core/StackKey.h"
 
@@ -88,6 +89,7 @@ private:
         Finding finding;  // type, resource, stack (of the site that grew most) and key
         std::vector<uint64_t> count, bytes;
         double site_growth = -1;
+        std::vector<StackId> stacks;  // the sites summed (memory: whose blocks the reachability counts)
     };
     using PathKey = std::tuple<std::string, std::string, std::string>;  // stack key, handle kind, details
 
@@ -115,8 +117,8 @@ private:
 
     // Adds one site to its call path. Sites that do not change after warm-up are left out: a constant adds
     // nothing to a verdict, a rate or an onset, and leaving them out symbolizes only the stacks that move.
-    void addSite(std::map<PathKey, PathSeries>& paths, Finding site, const std::string& details, std::vector<uint64_t> count,
-                 std::vector<uint64_t> bytes) {
+    void addSite(std::map<PathKey, PathSeries>& paths, StackId stack, Finding site, const std::string& details,
+                 std::vector<uint64_t> count, std::vector<uint64_t> bytes) {
         const size_t first = growthWarmup(count.size(), options_.warmup);
         bool moves = false;
         for (size_t i = first + 1; i < count.size() && !moves; ++i) moves = count[i] != count[first] || bytes[i] != bytes[first];
@@ -131,6 +133,7 @@ private:
             path.finding.sites += 1;
         }
         for (size_t i = 0; i < count.size(); ++i) path.count[i] += count[i], path.bytes[i] += bytes[i];
+        path.stacks.push_back(stack);
         if (growth > path.site_growth) {
             int sites = path.finding.sites;
             path.finding = std::move(site);
@@ -141,13 +144,15 @@ private:
     }
 
     // The rule runs on each call path's summed series (docs/analysis.md, "One finding per call path").
-    void judgePaths(std::map<PathKey, PathSeries>& paths, const std::string& label) {
+    void judgePaths(std::map<PathKey, PathSeries>& paths, const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
         for (auto& [key, path] : paths) {
             GrowthVerdict verdict = analyzeGrowth(path.count, path.bytes, options_.warmup);
             if (!verdict.growing) continue;
             Finding finding = std::move(path.finding);
             finding.label = label;
             applyVerdict(finding, verdict);
+            if (finding.resource == "memory")
+                finding.reachability = growthReachability(process_, snapshots, size_t(verdict.onset_cycle), path.stacks, verdict.bytes_per_cycle);
             finding.series_count = std::move(path.count);
             finding.series_bytes = std::move(path.bytes);
             report_.findings.push_back(std::move(finding));
@@ -166,8 +171,8 @@ private:
             }
         std::map<PathKey, PathSeries> paths;
         for (auto& [stack, series] : stacks)
-            addSite(paths, makeFinding(kGrowth, "memory", stack), "", std::move(series.first), std::move(series.second));
-        judgePaths(paths, label);
+            addSite(paths, stack, makeFinding(kGrowth, "memory", stack), "", std::move(series.first), std::move(series.second));
+        judgePaths(paths, label, snapshots);
     }
 
     void analyzeHandleGrowth(const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
@@ -188,10 +193,10 @@ private:
         std::map<PathKey, PathSeries> paths;
         for (auto& [group, count] : counts) {
             std::vector<uint64_t> bytes(count.size(), 0);
-            addSite(paths, makeFinding(kGrowth, "handle", std::get<0>(group), std::get<1>(group)), std::get<2>(group), std::move(count),
-                    std::move(bytes));
+            addSite(paths, std::get<0>(group), makeFinding(kGrowth, "handle", std::get<0>(group), std::get<1>(group)), std::get<2>(group),
+                    std::move(count), std::move(bytes));
         }
-        judgePaths(paths, label);
+        judgePaths(paths, label, snapshots);
     }
 
     void reportLeakedHandles(const SnapshotSummary& exit) {
@@ -215,6 +220,7 @@ private:
             finding.label = exit.label;
             finding.count = usage.count;
             finding.bytes = usage.bytes;
+            finding.reachability = exitReachability(exit, stack);
             report_.findings.push_back(std::move(finding));
         }
     }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <tuple>
 
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
@@ -95,7 +96,18 @@ SummedSnapshot sumSnapshot(snapshot::Snapshot snapshot) {
         usage.count += 1;
         usage.bytes += allocation.size;
     }
-    snapshot.allocations = {};  // the records are summed: let the file's mapping go
+    // A classified snapshot keeps each block with its class: which blocks count for a finding depends on
+    // its onset, known only after the growth rule ran (docs/analysis.md, "Reachability in findings").
+    if (snapshot.classified()) {
+        summed.classified = true;
+        summed.blocks.reserve(snapshot.allocations.size());
+        size_t i = 0;
+        for (const snapshot::AllocationRecord& allocation : snapshot.allocations)
+            summed.blocks.push_back({allocation.stack_id, uint8_t(snapshot.reachabilityOf(i++)), allocation.sequence, allocation.size});
+    }
+    snapshot.allocations = {};  // the records are summed: let the file's bytes go
+    snapshot.reachability = {};
+    snapshot.bytes.reset();
     summed.snapshot = std::move(snapshot);
     return summed;
 }
@@ -198,12 +210,15 @@ void SnapshotSetBuilder::add(SummedSnapshot summed) {
     summary.snapshot_index = snapshot.snapshot_index;
     summary.counters = snapshot.counters;
     // Summed per raw stack id already (sumSnapshot); translate each used id once.
+    std::vector<StackId> interned(per_raw_id.size(), 0);
     for (uint32_t raw_id = 0; raw_id < per_raw_id.size(); ++raw_id) {
         if (per_raw_id[raw_id].count == 0) continue;
-        auto& usage = summary.memory[intern(process, snapshot, ranges, raw_id)];
+        interned[raw_id] = intern(process, snapshot, ranges, raw_id);
+        auto& usage = summary.memory[interned[raw_id]];
         usage.count += per_raw_id[raw_id].count;
         usage.bytes += per_raw_id[raw_id].bytes;
     }
+    summary.classified = summed.classified;
     for (auto& handle : snapshot.handles) {
         LiveHandle live{handle.record, std::move(handle.path)};
         live.record.stack_id = intern(process, snapshot, ranges, handle.record.stack_id);
@@ -215,6 +230,29 @@ void SnapshotSetBuilder::add(SummedSnapshot summed) {
         summary.events.push_back(live);
     }
     process.snapshots.push_back(std::move(summary));
+    if (summed.classified) keepClassifiedBlocks(key, process, std::move(summed.blocks), interned);
+}
+
+void SnapshotSetBuilder::keepClassifiedBlocks(const ProcessKey& key, ProcessSnapshots& process, std::vector<ClassifiedBlock> blocks,
+                                              const std::vector<StackId>& interned) {
+    // Only the latest classified snapshot of a label keeps its blocks: per-cycle classification of 100
+    // snapshots would otherwise hold every block of every one of them.
+    const size_t added = process.snapshots.size() - 1;
+    auto later = [&](size_t a, size_t b) {
+        const auto &x = process.snapshots[a], &y = process.snapshots[b];
+        return std::tie(x.snapshot_index, x.sequence) > std::tie(y.snapshot_index, y.sequence);
+    };
+    auto [keeper, first] = classified_keeper_[key].try_emplace(process.snapshots[added].label, added);
+    if (!first) {
+        if (!later(added, keeper->second)) return;
+        std::vector<ClassifiedBlock>().swap(process.snapshots[keeper->second].blocks);
+        process.snapshots[keeper->second].blocks_kept = false;
+        keeper->second = added;
+    }
+    for (auto& block : blocks) block.stack = block.stack < interned.size() ? interned[block.stack] : 0;
+    std::sort(blocks.begin(), blocks.end(), stackThenSequence);
+    process.snapshots[added].blocks = std::move(blocks);
+    process.snapshots[added].blocks_kept = true;
 }
 
 SnapshotSet SnapshotSetBuilder::finish() {
@@ -228,6 +266,7 @@ SnapshotSet SnapshotSetBuilder::finish() {
     }
     processes_.clear();
     interned_.clear();
+    classified_keeper_.clear();
     module_identities_.clear();
     return set;
 }

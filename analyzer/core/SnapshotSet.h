@@ -34,6 +34,19 @@ struct LiveEvent {
     snapshot::EventRecord record;  // record.stack_id is the interned StackId
 };
 
+// One live block of a classified snapshot with its class (snapshot::Reachability as its byte value).
+// Kept only where a report can use it (SnapshotSummary::blocks), ordered by (stack, sequence).
+struct ClassifiedBlock {
+    StackId stack = 0;
+    uint8_t reachability = 0;
+    uint64_t sequence = 0;
+    uint64_t size = 0;
+};
+// The order of SnapshotSummary::blocks: a stack's blocks together, oldest first.
+inline bool stackThenSequence(const ClassifiedBlock& a, const ClassifiedBlock& b) {
+    return a.stack != b.stack ? a.stack < b.stack : a.sequence < b.sequence;
+}
+
 struct SnapshotSummary {
     std::string file;
     std::string label;
@@ -44,6 +57,12 @@ struct SnapshotSummary {
     std::vector<LiveHandle> handles;
     std::vector<LiveEvent> events;
     snapshot::Counters counters{};                   // the preload's counters when it was written
+    // Reachability (docs/analysis.md, "Reachability in findings"): the file carried classes for its
+    // blocks. `blocks` holds them only for the last classified snapshot of each label (the evidence a
+    // report can use: a series' last one, the exit snapshot); for the others it is released while loading.
+    bool classified = false;
+    bool blocks_kept = false;                        // `blocks` holds every block of this classified snapshot
+    std::vector<ClassifiedBlock> blocks;             // sorted by stackThenSequence; see above
     bool isExit() const { return trigger == snapshot::Trigger::Exit || label == "exit"; }
 };
 
@@ -86,6 +105,8 @@ absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inpu
 struct SummedSnapshot {
     snapshot::Snapshot snapshot;         // allocations emptied (its file mapping released)
     std::vector<LiveUsage> per_raw_id;   // indexed by the file's stack id; [0] = no stack
+    bool classified = false;             // the file had a Reachability section
+    std::vector<ClassifiedBlock> blocks; // classified: every block, `stack` still the file's raw stack id
 };
 SummedSnapshot sumSnapshot(snapshot::Snapshot snapshot);
 
@@ -106,10 +127,17 @@ private:
     std::vector<ModuleRange> moduleRanges(const ProcessKey& key, const snapshot::Snapshot& snapshot);
     StackId intern(ProcessSnapshots& process, const snapshot::Snapshot& snapshot, const std::vector<ModuleRange>& ranges,
                    uint32_t raw_id);
+    // Gives the snapshot just added its classified blocks (raw stack ids translated by `interned`) when it
+    // is its label's latest classified one, releasing the blocks of the one it replaces.
+    void keepClassifiedBlocks(const ProcessKey& key, ProcessSnapshots& process, std::vector<ClassifiedBlock> blocks,
+                              const std::vector<StackId>& interned);
 
     std::map<ProcessKey, ProcessSnapshots> processes_;
     std::map<ProcessKey, absl::flat_hash_map<std::vector<uint64_t>, StackId, FramesHash>> interned_;
     std::map<ProcessKey, uint64_t> latest_module_sequence_;
+    // Per process and label, the position in ProcessSnapshots::snapshots of the classified snapshot that
+    // keeps its blocks (the latest by index and sequence); the others' blocks are released.
+    std::map<ProcessKey, std::map<std::string, size_t>> classified_keeper_;
     // Module identity (build-id, else path) -> small number, per process: the first half of a frame's key.
     std::map<ProcessKey, std::map<std::string, uint64_t>> module_identities_;
     size_t file_count_ = 0;

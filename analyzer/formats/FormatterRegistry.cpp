@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/FindingGroups.h"
+#include "core/Reachability.h"
 #include "formats/ReportFormatter.h"
 #include "formats/Formatters.h"
 
@@ -31,6 +32,33 @@ std::string formatNumber(double value) {
     std::ostringstream out;
     out << value;
     return out.str();
+}
+
+// The finding in one line, without its reachability.
+std::string titleWithoutReachability(const Finding& f) {
+    std::string where = " in " + topFunctionName(f);
+    if (f.sites > 1) where += " (" + std::to_string(f.sites) + " sites)";
+    if (!f.components.empty()) {
+        // A finding grouped by cause (FindingGroups.h): its parts in one line.
+        if (f.type == kGrowth) return componentsSummary(f) + " per '" + f.label + "' cycle" + where;
+        if (f.type == kLeakedHandle) {
+            std::string fds;
+            for (const auto& part : f.components) fds += (fds.empty() ? "" : ", ") + std::to_string(part.fd);
+            return std::to_string(f.components.size()) + " handles still open at exit (fds " + fds + ")" + where;
+        }
+        return componentsSummary(f) + " live at exit" + where;
+    }
+    if (f.type == kGrowth && f.resource == "memory")
+        return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
+               " blocks) per '" + f.label + "' cycle" + where;
+    if (f.type == kGrowth)
+        return f.handle_kind + " handles grow by " + formatNumber(f.count_per_cycle) + " per '" + f.label + "' cycle" + where;
+    if (f.type == kLeakedHandle)
+        return (f.untracked ? "untracked " : "") + f.handle_kind + " fd " + std::to_string(f.fd) + " still open at exit" +
+               (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
+    if (f.type == kExitLeak)
+        return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
+    return f.type + " x" + std::to_string(f.count) + where;
 }
 
 }  // namespace
@@ -63,29 +91,10 @@ const SymbolizedFrame* headlineLocationFrame(const Finding& finding) {
 }
 
 std::string findingTitle(const Finding& f) {
-    std::string where = " in " + topFunctionName(f);
-    if (f.sites > 1) where += " (" + std::to_string(f.sites) + " sites)";
-    if (!f.components.empty()) {
-        // A finding grouped by cause (FindingGroups.h): its parts in one line.
-        if (f.type == kGrowth) return componentsSummary(f) + " per '" + f.label + "' cycle" + where;
-        if (f.type == kLeakedHandle) {
-            std::string fds;
-            for (const auto& part : f.components) fds += (fds.empty() ? "" : ", ") + std::to_string(part.fd);
-            return std::to_string(f.components.size()) + " handles still open at exit (fds " + fds + ")" + where;
-        }
-        return componentsSummary(f) + " live at exit" + where;
-    }
-    if (f.type == kGrowth && f.resource == "memory")
-        return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
-               " blocks) per '" + f.label + "' cycle" + where;
-    if (f.type == kGrowth)
-        return f.handle_kind + " handles grow by " + formatNumber(f.count_per_cycle) + " per '" + f.label + "' cycle" + where;
-    if (f.type == kLeakedHandle)
-        return (f.untracked ? "untracked " : "") + f.handle_kind + " fd " + std::to_string(f.fd) + " still open at exit" +
-               (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
-    if (f.type == kExitLeak)
-        return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
-    return f.type + " x" + std::to_string(f.count) + where;
+    // Memory growth and exit leaks say how much of it is lost and how much still reachable.
+    std::string reachability = reachabilityPhrase(f);
+    std::string title = titleWithoutReachability(f);
+    return reachability.empty() ? title : title + " — " + reachability;
 }
 
 std::string relativeToSourceRoot(const std::string& file, const std::string& root) {

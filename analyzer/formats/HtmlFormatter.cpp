@@ -10,6 +10,7 @@
 
 #include "core/FindingGroups.h"
 #include "core/FindingTypes.h"
+#include "core/Reachability.h"
 #include "formats/Formatters.h"
 #include "formats/HtmlText.h"
 #include "formats/SvgGrowthPlot.h"
@@ -89,6 +90,7 @@ td.num, th.num { text-align: right; width: 1%; white-space: nowrap; }
 .stats { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 6px 0 8px; }
 .stat .v { font-size: 18px; font-weight: 700; } .stat .k { color: var(--muted); font-size: 12px; }
 .stat.main .v { color: var(--bad); }
+.stat.reach .v { font-size: 14px; line-height: 27px; } .stat.reach.lost .v { color: var(--bad); }
 .stat.detail .v { font: 600 13px/27px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 svg.icicle { display: block; width: 100%; height: auto; margin: 6px 0 4px; }
 svg.icicle text { fill: #212529; pointer-events: none; }
@@ -175,6 +177,14 @@ std::string stat(const std::string& value, const std::string& key, const std::st
 
 std::string plural(double count, const std::string& noun) { return formatCount(count) + " " + noun + (count == 1 ? "" : "s"); }
 
+// What a reachability phrase is about: where the classes come from, or why there are none.
+std::string reachabilityKeyText(const Finding& f) {
+    const auto& r = f.reachability;
+    if (r.status != FindingReachability::Status::Classified) return r.reason;
+    return "valgrind's classes in the '" + r.snapshot_label + "' snapshot #" + std::to_string(r.snapshot_index) +
+           (f.type == kGrowth ? ", of the blocks allocated since the growth began" : "");
+}
+
 std::string metric(const Finding& f);
 
 // A finding grouped by cause (FindingGroups.h): its parts, one row each, in an expandable block.
@@ -207,8 +217,10 @@ void writeLeak(const Finding& f, size_t number, std::ostream& out) {
     else
         out << stat("+" + formatCount(f.count_per_cycle), "handles / cycle", "main")
             << stat(f.handle_details.empty() ? f.handle_kind : f.handle_details, "handle", "detail");
+    if (memory) out << stat(reachabilityPhrase(f), "reachability", mostlyLost(f) ? "reach lost" : "reach");
     out << stat(std::to_string(f.cycles_grown) + " of " + std::to_string(f.cycles_observed), "cycles grew")
         << stat("'" + f.label + "'", "cycle label") << stat(std::to_string(f.pid), "pid") << "</div>\n";
+    if (memory) out << "<p class=\"blurb reach\">Reachability: " << escape(reachabilityKeyText(f)) << ".</p>\n";
     out << html::svgGrowthPlot(f) << "\n";
     writeComponents(f, out);
     out << "<details class=\"stack\" open><summary>" << (memory ? "allocating" : "opening") << " stack (" << plural(double(f.stack.size()), "frame")
@@ -241,6 +253,9 @@ void writeRow(const Finding& f, std::ostream& out) {
         out << "<p class=\"blurb\">" << escape(f.handle_details) << " · pid " << f.pid << "</p>\n";
     else
         out << "<p class=\"blurb\">pid " << f.pid << "</p>\n";
+    if (f.reachability.status != FindingReachability::Status::None)
+        out << "<p class=\"blurb reach\">" << escape(reachabilityPhrase(f)) << " <span class=\"k\">(" << escape(reachabilityKeyText(f))
+            << ")</span></p>\n";
     writeComponents(f, out);
     writeStack(f.stack, out);
     out << "</div></details>\n";
@@ -249,14 +264,15 @@ void writeRow(const Finding& f, std::ostream& out) {
 // One line per leak above the cards: what grows where and how fast, linking to its card.
 void writeLeakOverview(const std::vector<const Finding*>& leaks, std::ostream& out) {
     out << "<table class=\"overview\"><tr><th class=\"num\">#</th><th>function</th><th>location</th><th class=\"num\">per cycle</th>"
-           "<th class=\"num\">grew</th><th></th></tr>\n";
+           "<th>reachability</th><th class=\"num\">grew</th><th></th></tr>\n";
     for (size_t i = 0; i < leaks.size(); ++i) {
         const Finding& f = *leaks[i];
         std::string rate = f.resource == "memory" ? "+" + formatBytes(f.bytes_per_cycle) + " in " + plural(f.count_per_cycle, "block")
                                                   : "+" + plural(f.count_per_cycle, f.handle_kind + " handle");
         out << "<tr><td class=\"num mono\">" << i + 1 << "</td><td><a href=\"#leak-" << i + 1 << "\"><code class=\"fn\">"
             << escape(topFunctionName(f)) << "</code></a></td><td>" << headlineLocationHtml(f)
-            << "</td><td class=\"num\">" << escape(rate) << "</td><td class=\"num\">" << f.cycles_grown << "/"
+            << "</td><td class=\"num\">" << escape(rate) << "</td><td class=\"reach\">" << escape(reachabilityPhrase(f))
+            << "</td><td class=\"num\">" << f.cycles_grown << "/"
             << f.cycles_observed << "</td><td class=\"num\">" << gateTag(f) << "</td></tr>\n";
     }
     out << "</table>\n";

@@ -1,6 +1,7 @@
 #include "formats/JsonFormatter.h"
 
 #include "core/FindingTypes.h"
+#include "core/Reachability.h"
 #include "core/SnapshotJson.h"
 #include "formats/Formatters.h"
 
@@ -18,6 +19,29 @@ public:
 nlohmann::json number(double value) {
     if (value == double(int64_t(value))) return int64_t(value);
     return value;
+}
+
+// docs/report-schema.md, "Reachability": the classes of a memory finding's blocks; absent for the rest.
+nlohmann::json reachabilityToJson(const Finding& f) {
+    const FindingReachability& r = f.reachability;
+    nlohmann::json out = {{"status", reachabilityStatusName(r.status)}, {"summary", reachabilityPhrase(f)}};
+    if (r.status == FindingReachability::Status::Classified || r.status == FindingReachability::Status::Freed)
+        out["snapshot"] = {{"label", r.snapshot_label}, {"index", r.snapshot_index}};
+    if (!r.reason.empty()) out["reason"] = r.reason;
+    if (r.status != FindingReachability::Status::Classified) return out;
+    nlohmann::json bytes = nlohmann::json::object(), blocks = nlohmann::json::object(), per_cycle = nlohmann::json::object();
+    for (size_t i = 0; i < kReachabilityClasses; ++i) {
+        bytes[reachabilityKey(i)] = r.bytes[i];
+        blocks[reachabilityKey(i)] = r.blocks[i];
+        per_cycle[reachabilityKey(i)] = number(r.bytes_per_cycle[i]);
+    }
+    out["bytes"] = bytes;
+    out["count"] = blocks;
+    if (f.type == kGrowth) {
+        out["bytes_per_cycle"] = per_cycle;
+        out["mostly_lost"] = mostlyLost(f);
+    }
+    return out;
 }
 
 }  // namespace
@@ -59,6 +83,7 @@ nlohmann::json findingToJson(const Finding& f) {
         out["size"] = f.size;
         out["count"] = f.count;
     }
+    if (f.reachability.status != FindingReachability::Status::None) out["reachability"] = reachabilityToJson(f);
     out["gating"] = f.gating;
     // Issue 18 (FindingGroups.h): the program's own call, and a grouped finding's parts.
     if (!f.headline.empty()) out["headline"] = f.headline, out["headline_frame"] = f.headline_frame;

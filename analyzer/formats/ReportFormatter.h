@@ -34,7 +34,7 @@ std::unique_ptr<ReportFormatter> makeFormatter(const std::string& name);
 
 // Helpers shared by the formats.
 std::string frameLocation(const SymbolizedFrame& frame);  // "file:line", "" when unknown
-std::string findingTitle(const Finding& finding);         // one line: "memory grows by 4096 B/cycle in create_from_config"
+std::string findingTitle(const Finding& finding);         // one line: "memory grows by 4096 B/cycle in create_from_config — all definitely lost"
 std::string topFunctionName(const Finding& finding);      // the headline (program's call), or "(no stack)"
 const SymbolizedFrame* headlineLocationFrame(const Finding& finding);  // stack[headline_frame], nullptr: no stack
 std::string markdownEscape(const std::string& text);      // safe inside a Markdown table cell or summary

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/Reachability.h"
 #include "formats/Formatters.h"
 
 namespace leakscope::analyzer {
@@ -66,6 +67,7 @@ public:
             out << "  pid " << f.pid << "\n";
             out << "    " << (f.gating ? paint("1;31", "FAILS the gate: " + f.gate_rule) : paint("2", "informational: does not fail the gate"))
                 << "\n";
+            writeReachabilitySource(f, out);
             for (const auto& part : f.components)  // a finding grouped by cause: one line per part
                 out << "      - " << findingTitle(part) << "  " << frameLocation(part.stack.empty() ? SymbolizedFrame{} : part.stack[0]) << "\n";
             writeStack(f.stack, out, paint);
@@ -75,6 +77,26 @@ public:
     }
 
 private:
+    // Where a memory finding's classes come from, or why it has none (the title says what they are).
+    static void writeReachabilitySource(const Finding& f, std::ostream& out) {
+        const auto& r = f.reachability;
+        if (r.status == FindingReachability::Status::Classified)
+            out << "    reachability: valgrind's classes in the '" << r.snapshot_label << "' snapshot #" << r.snapshot_index
+                << (f.type == kGrowth ? " (its blocks allocated since the growth began)" : "") << "\n";
+        else if (r.status != FindingReachability::Status::None)
+            out << "    " << reachabilityPhrase(f) << ": " << r.reason << "\n";
+    }
+
+    // The reachability of several findings together (the exit leaks, all memory growth): "" when none has any.
+    static std::string combinedReachability(const std::vector<const Finding*>& findings, const char* type) {
+        Finding total;
+        total.type = type;
+        total.resource = "memory";
+        for (const Finding* f : findings) addReachability(total.reachability, f->reachability);
+        std::string phrase = reachabilityPhrase(total);
+        return phrase.empty() ? "" : " — " + phrase;
+    }
+
     template <typename Paint>
     static std::string verdict(const Report& report, Paint& paint) {
         Verdict v = verdictOf(report);
@@ -92,7 +114,8 @@ private:
             if (type == std::string(kExitLeak)) {
                 std::stable_sort(group.begin(), group.end(), [](const Finding* a, const Finding* b) { return a->bytes > b->bytes; });
                 out << "\n[exit_leak] " << group.size() << " allocation site(s) still hold " << bytes << " B in " << blocks
-                    << " block(s) at exit (informational; --fail-on exit_leak or --max-exit-bytes N gate them)\n";
+                    << " block(s) at exit" << combinedReachability(group, kExitLeak)
+                    << " (informational; --fail-on exit_leak or --max-exit-bytes N gate them)\n";
             } else {
                 out << "\n[leaked_handle] " << group.size()
                     << " fd(s) open at exit (informational; --fail-on leaked_handle gates them)\n";
@@ -115,7 +138,9 @@ private:
         int failing = 0;
         std::map<std::string, std::pair<int, int>> by_type;  // type -> (findings, failing)
         double bytes_per_cycle = 0, handles_per_cycle = 0;
+        std::vector<const Finding*> memory_growth;
         for (const auto& f : report.findings) {
+            if (f.type == kGrowth && f.reachability.status != FindingReachability::Status::None) memory_growth.push_back(&f);
             auto& counts = by_type[f.type];
             ++counts.first;
             if (f.gating) ++counts.second, ++failing;
@@ -136,8 +161,8 @@ private:
         if (report.suppressed) out << "; " << report.suppressed << " suppressed";
         if (report.baselined) out << "; " << report.baselined << " baselined";
         out << "\n";
-        out << "growth:      " << number(bytes_per_cycle) << " B/cycle of memory, " << number(handles_per_cycle)
-            << " handle(s)/cycle\n";
+        out << "growth:      " << number(bytes_per_cycle) << " B/cycle of memory" << combinedReachability(memory_growth, kGrowth) << ", "
+            << number(handles_per_cycle) << " handle(s)/cycle\n";
         if (report.not_judged.empty()) {
             out << "not judged:  nothing (every series and process was judged)\n";
         } else {

@@ -148,6 +148,31 @@ void readSnapSignal() noexcept {
                text);
 }
 
+void readReachability() noexcept {
+    if (const char* text = getenv("LEAKSCOPE_REACHABILITY")) {
+        static constexpr struct {
+            const char* name;
+            ReachabilityMode mode;
+        } kModes[] = {{"off", ReachabilityMode::Off}, {"exit", ReachabilityMode::Exit}, {"all", ReachabilityMode::All}};
+        bool known = false;
+        for (const auto& mode : kModes) {
+            if (std::strcmp(text, mode.name) == 0) {
+                gConfig.reachability = mode.mode;
+                known = true;
+            }
+        }
+        if (!known) logMessage(LogLevel::Warn, "LEAKSCOPE_REACHABILITY=\"%s\" is not one of off, exit, all; using exit", text);
+    }
+    if (const char* text = getenv("LEAKSCOPE_REACHABILITY_BUDGET_MS")) {
+        uint64_t value = 0;
+        if (parseUnsigned(text, &value) && value >= 1 && value <= 600000) gConfig.reachability_budget_ms = value;
+        else
+            logMessage(LogLevel::Warn,
+                       "LEAKSCOPE_REACHABILITY_BUDGET_MS=\"%s\" is not a number of milliseconds from 1 to 600000; using 5000",
+                       text);
+    }
+}
+
 void readFailAlloc() noexcept {
     const char* text = getenv("LEAKSCOPE_FAIL_ALLOC");
     if (!text || !*text) return;
@@ -169,6 +194,7 @@ void loadConfig() noexcept {
     readSwitch("LEAKSCOPE_VERIFY_UNWIND", &gConfig.verify_unwind);
     readSnapSignal();
     readFailAlloc();
+    readReachability();
 }
 
 const Config& config() noexcept { return gConfig; }

@@ -9,6 +9,13 @@
 
 namespace leakscope::preload {
 
+// Which snapshots the reachability scan classifies (LEAKSCOPE_REACHABILITY).
+enum class ReachabilityMode {
+    Off,   // none
+    Exit,  // the last snapshot of a process: exit, and sandbox (no exit snapshot follows it)
+    All,   // every snapshot except crash (docs/configuration.md says why not crash)
+};
+
 struct Config {
     char output_dir[4096] = "./leakscope-out";  // LEAKSCOPE_OUTPUT_DIR
     uint32_t depth = 32;                        // LEAKSCOPE_DEPTH, 1..256
@@ -21,6 +28,8 @@ struct Config {
     char fail_alloc[1024] = "";                 // LEAKSCOPE_FAIL_ALLOC, parsed by FaultInjection
     bool verify_unwind = false;                 // LEAKSCOPE_VERIFY_UNWIND: check each CFI walk against libgcc
     unsigned starting_euid = 0;                 // geteuid() at start: a later change is a user switch
+    ReachabilityMode reachability = ReachabilityMode::Exit;  // LEAKSCOPE_REACHABILITY: off, exit, all
+    uint64_t reachability_budget_ms = 5000;     // LEAKSCOPE_REACHABILITY_BUDGET_MS, 1..600000
 };
 
 // Reads the environment (getenv only: safe before main). Called once by the core's initialisation.

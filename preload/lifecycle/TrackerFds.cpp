@@ -140,4 +140,14 @@ void moveTrackerFdAway(int fd) noexcept {
     }
 }
 
+bool closeOneFdOfThisCopy() noexcept {
+    rlimit limit{};
+    long top = syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                   ? static_cast<long>(limit.rlim_cur)
+                   : kTrackerFdCeiling;
+    for (long fd = top - 1; fd >= 3; --fd)
+        if (syscall(SYS_fcntl, fd, F_GETFD) >= 0) return syscall(SYS_close, fd) == 0;
+    return false;
+}
+
 }  // namespace leakscope::preload

@@ -52,6 +52,10 @@ int releaseTrackerFdSlot(int slot) noexcept;
 // the frame that claimed it is marked so: keepTrackerFdForLife(slot).
 void keepTrackerFdForLife(int slot) noexcept;
 void releaseTrackerFdsClaimedHere() noexcept;
+// Only in a process of the tracker's own that has a copy of the program's fd table (the snapshot helper,
+// the reachability scan's clone) and needs one number when every number is in use: closes the highest
+// open fd >= 3 of that copy (the program's fd stays open). False when there was none.
+bool closeOneFdOfThisCopy() noexcept;
 
 // placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
 int relocateTrackerFd(int fd) noexcept;

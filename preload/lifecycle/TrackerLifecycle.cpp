@@ -18,6 +18,7 @@
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
+#include "reachability/ReachabilityScan.h"
 #include "lifecycle/Triggers.h"
 #include "unwind/CfiWalker.h"
 #include "unwind/Unwinder.h"
@@ -170,6 +171,7 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
     // environment is kept as the program should see it (and for children, which follow as usual).
     const bool inherited_sandbox = triggers::detectInheritedSandbox();
     loadConfig();
+    reachability::rememberMainThread();  // the loader runs constructors on the main thread
     if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
     rememberTrackingEnvironment();
     if (inherited_sandbox) {

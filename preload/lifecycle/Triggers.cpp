@@ -17,6 +17,7 @@
 #include "hooks/Export.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
+#include "reachability/ReachabilityScan.h"
 
 
 namespace leakscope::preload {
@@ -66,6 +67,8 @@ pthread_t gToolThread;
 bool gToolThreadRunning = false;  // changed only by the thread that starts/stops it (constructor, hooks)
 
 void* toolThreadLoop(void*) {
+    int on_this_stack = 0;
+    reachability::rememberToolThread(&on_this_stack);  // the tool's stack is never a root of the scan
     gToolThreadId.store(static_cast<pid_t>(syscall(SYS_gettid)), std::memory_order_release);
     sigset_t request;
     sigemptyset(&request);

@@ -1,6 +1,7 @@
-// takeSnapshot(): every trigger lands here. Writes header, Counters, Modules, Stacks, Allocations,
-// Handles (from handle tracking), Events and Strings through the SnapshotWriter, one snapshot at a
-// time, with the guard held so nothing the writer does is tracked. The file's fd lives high and
+// takeSnapshot(): every trigger lands here. Runs the reachability scan when this snapshot is to be
+// classified (reachability/ReachabilityScan.h), then writes header, Counters, Modules, Allocations
+// (+ Reachability), Handles (from handle tracking), Events, Stacks and Strings through the
+// SnapshotWriter, one snapshot at a time, with the guard held so nothing the writer does is tracked. The file's fd lives high and
 // registered (TrackerFds.h); when the program has used every fd, a helper process writes it.
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "lifecycle/TrackerFds.h"
 #include "snapshot/UserSwitchDirectory.h"
 #include "tracker/TrackerInternals.h"
+#include "reachability/ReachabilityScan.h"
 #include "leakscope/SnapshotWriter.h"
 
 namespace leakscope::preload {
@@ -85,10 +87,12 @@ snapshot::FileHeader makeHeader(const char* label, snapshot::Trigger trigger, ui
     return header;
 }
 
-bool writeCounters(snapshot::SnapshotWriter& writer) noexcept {
+bool writeCounters(snapshot::SnapshotWriter& writer, const reachability::ReachabilityScan& scan) noexcept {
     snapshot::Counters counters{};
     fillMemoryCounters(counters);
     if (config().track_handles) handles::fillCounters(counters);
+    counters.reachability_status = static_cast<uint64_t>(scan.status());
+    counters.reachability_scan_ns = scan.scanNs();
     return writer.beginSection(snapshot::SectionType::Counters, sizeof(counters)) && writer.appendRecord(&counters) &&
            writer.endSection();
 }
@@ -108,8 +112,15 @@ bool writeStacks(snapshot::SnapshotWriter& writer) noexcept {
     return writer.endSection();
 }
 
-bool writeAllocations(snapshot::SnapshotWriter& writer) noexcept {
+// Classified: the blocks as the scan's image had them, then their classes in the same order (the two
+// sections describe one instant). Otherwise the live table as it is now, and no classes.
+bool writeAllocations(snapshot::SnapshotWriter& writer, const reachability::ReachabilityScan& scan) noexcept {
     if (!writer.beginSection(snapshot::SectionType::Allocations, sizeof(snapshot::AllocationRecord))) return false;
+    if (scan.status() == snapshot::ReachabilityStatus::Classified) {
+        return writer.appendBytes(scan.records(), scan.count() * sizeof(snapshot::AllocationRecord), scan.count()) &&
+               writer.endSection() && writer.beginSection(snapshot::SectionType::Reachability, sizeof(uint8_t)) &&
+               writer.appendBytes(scan.classes(), scan.count(), scan.count()) && writer.endSection();
+    }
     if (config().track_memory) {
         live_table::forEachTracked(
             [](const LiveEntry& entry, void* context) {
@@ -191,12 +202,12 @@ int adoptSnapshotFd(int fd) noexcept {
 constexpr snapshot::FdOwner kRegistryOwner{adoptSnapshotFd, trackerFdInSlot, releaseTrackerFdSlot};
 
 bool composeInto(snapshot::SnapshotWriter& writer, const char* directory, const char* name,
-                 const snapshot::FileHeader& header) noexcept {
+                 const snapshot::FileHeader& header, const reachability::ReachabilityScan& scan) noexcept {
     if (!writer.open(directory, name, header)) return false;
     WriterSink sink(writer);
     // Stacks last: a record can only carry a stack id interned (and published) before the record
     // existed, so every id the file's records mention is in its Stacks section.
-    bool ok = writeCounters(writer) && module_map::writeSection(sink) && writeAllocations(writer);
+    bool ok = writeCounters(writer, scan) && module_map::writeSection(sink) && writeAllocations(writer, scan);
     ok = ok && (!config().track_handles || handles::writeSnapshotSection(sink)) && writeEvents(writer);
     ok = ok && writeStacks(writer);
     return ok && writer.commit();
@@ -212,19 +223,6 @@ bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
     return true;
 }
 
-// Closes one open fd >= 3 of this (helper) process, found from the top of the fd range down. The
-// helper's fd table is a copy, so the program's fd stays open; its record is still written because
-// the helper's writer does not register the file's number as the tracker's.
-bool freeOneFdInHelper() noexcept {
-    rlimit limit{};
-    long top = syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
-                   ? static_cast<long>(limit.rlim_cur)
-                   : kTrackerFdCeiling;
-    for (long fd = top - 1; fd >= 3; --fd)
-        if (syscall(SYS_fcntl, fd, F_GETFD) >= 0) return syscall(SYS_close, fd) == 0;
-    return false;
-}
-
 // Every fd of the process is in use (EMFILE): the snapshot is written by a helper process whose fd table
 // is a copy of ours, so it can free a number without touching the program's fds. Raw clone, no exit
 // signal: no atfork handler runs (they would wait for the snapshot lock this thread holds), the program
@@ -232,14 +230,17 @@ bool freeOneFdInHelper() noexcept {
 // is held across the clone so the helper's copy of the tables is consistent; the program's other threads
 // wait in their next tracked call until the helper is done. The helper shares nothing else: it exits
 // with exit_group, running no atexit handler of the program.
-void writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header) noexcept {
+void writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header,
+                     const reachability::ReachabilityScan& scan) noexcept {
     gSnapshotLock.unlock();  // lockTrackerForFork takes it first, in the one lock order
     lockTrackerForFork();
     const long child = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
     if (child == 0) {
         unlockTrackerAfterFork();
         snapshot::SnapshotWriter writer;
-        bool ok = freeOneFdInHelper() && composeInto(writer, directory, name, header);
+        // Its fd table is a copy: freeing a number of it leaves the program's fd open; the file's record is
+        // still written because the helper's writer does not register the number as the tracker's.
+        bool ok = closeOneFdOfThisCopy() && composeInto(writer, directory, name, header, scan);
         syscall(SYS_exit_group, reportOutcome(writer, ok) ? 0 : 1);
     }
     int status = 0;
@@ -251,7 +252,20 @@ void writeFromHelper(const char* directory, const char* name, const snapshot::Fi
     if (child < 0) warnOnce("cannot start the helper that writes a snapshot when every fd is in use", "", errno);
 }
 
-void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept {
+// Whether this snapshot is classified (LEAKSCOPE_REACHABILITY). Never a crash snapshot: it is written
+// from a signal handler, where the loader's lock (dl_iterate_phdr) may be held by the interrupted code,
+// the heap may be what is corrupt, and the process should die without delay.
+bool wantsReachability(snapshot::Trigger trigger) noexcept {
+    if (!config().track_memory || trigger == snapshot::Trigger::Crash) return false;
+    switch (config().reachability) {
+        case ReachabilityMode::Off: return false;
+        case ReachabilityMode::Exit: return trigger == snapshot::Trigger::Exit || trigger == snapshot::Trigger::Sandbox;
+        case ReachabilityMode::All: return true;
+    }
+    return false;
+}
+
+void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t stack_floor) noexcept {
     const char* directory = config().output_dir;
     FileSizeSignalBlocked file_size_signal_blocked;
     char why[512];
@@ -269,15 +283,18 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger) noexcept 
             warnOnce(why, "", 0);
         return;
     }
+    // Before the header: its sequence then bounds every record of the scan's image too.
+    reachability::ReachabilityScan scan;
+    if (wantsReachability(trigger)) scan.run(stack_floor, config().reachability_budget_ms);
     uint32_t index = takeSnapshotIndex();
     snapshot::FileHeader header = makeHeader(label, trigger, index);
     char name[256];
     snapshot::formatSnapshotFileName(name, sizeof(name), header.realtime_ns, header.pid, index, label);
     snapshot::SnapshotWriter writer(&kRegistryOwner);
-    bool ok = composeInto(writer, directory, name, header);
+    bool ok = composeInto(writer, directory, name, header, scan);
     if (!ok && writer.fd() < 0 && writer.lastErrno() == EMFILE) {
         writer.abandon();
-        writeFromHelper(directory, name, header);
+        writeFromHelper(directory, name, header, scan);
         return;
     }
     reportOutcome(writer, ok);
@@ -299,10 +316,16 @@ void takeSnapshot(const char* label, snapshot::Trigger trigger) noexcept {
     if (!trackerConfigured() || gExitWritten.load(std::memory_order_acquire) || sandboxed()) return;
     if (static_cast<uint64_t>(getpid()) != trackedPid()) return;  // a vfork child shares our memory
     int saved_errno = errno;
+    // The reachability scan reads this thread's stack from here up: below are only the tool's frames.
+    // __builtin_unwind_init spills every callee-saved register into this frame, above `floor_marker`,
+    // so a pointer the program's frames still kept in a register is on the scanned stack too.
+    __builtin_unwind_init();
+    volatile char floor_marker = 0;
+    const auto stack_floor = reinterpret_cast<uint64_t>(&floor_marker);
     SpinLockHolder hold(gSnapshotLock);
     if (!gExitWritten.load(std::memory_order_acquire)) {
         if (trigger == snapshot::Trigger::Exit) gExitWritten.store(true, std::memory_order_release);
-        writeSnapshotLocked(label && *label ? label : "snapshot", trigger);
+        writeSnapshotLocked(label && *label ? label : "snapshot", trigger, stack_floor);
     }
     errno = saved_errno;
 }

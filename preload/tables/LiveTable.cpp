@@ -285,6 +285,25 @@ void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexc
     }
 }
 
+size_t slotsInUseLocked() noexcept {
+    if (!ready()) return 0;
+    size_t used = 0;
+    for (size_t i = 0; i < kShardCount; ++i) used += gShards[i].used;
+    return used;
+}
+
+void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept {
+    if (!ready()) return;
+    const auto shards = reinterpret_cast<uint64_t>(gShards);
+    visit(shards, shards + kShardCount * sizeof(Shard), context);
+    for (size_t i = 0; i < kShardCount; ++i) {
+        Shard& shard = gShards[i];
+        ShardLockHolder hold(shard);
+        const auto slots = reinterpret_cast<uint64_t>(shard.slots);
+        if (slots) visit(slots, slots + shard.capacity * sizeof(Slot), context);
+    }
+}
+
 LiveCounters sumCounters() noexcept {
     LiveCounters total;
     if (!ready()) return total;

@@ -60,6 +60,12 @@ void insertResizedInPlace(const LiveEntry& old_entry, const LiveEntry& new_entry
 
 // Calls visit(entry, context) for every tracked (sequence != 0) entry, one shard lock at a time.
 void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexcept;
+// Slots in use in every shard (tracked and tracker-internal entries): an upper bound of what
+// forEachTracked visits. Only while every shard lock is held (lockAllForFork), so it cannot change.
+size_t slotsInUseLocked() noexcept;
+// Calls visit(begin, end, context) for each of the table's own memory ranges (the shard array and
+// each shard's slots): the reachability scan must not take the addresses stored there for pointers.
+void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept;
 // Sums the shards' counters.
 LiveCounters sumCounters() noexcept;
 

@@ -4,6 +4,7 @@ cost, and which of issue 8's targets the measured medians meet."""
 import json
 import os
 import re
+import struct
 from pathlib import Path
 
 from measurement import median, run_measured
@@ -81,6 +82,27 @@ def collect_live_heap_run(sample, run_dir, facts):
     sizes = [f.stat().st_size for f in snapshot_files(Path(run_dir) / "snapshots", "cycle")]
     facts.setdefault("snapshot_bytes", []).extend(sizes)
     facts["tracked"] = "tracked=1" in sample.stdout
+
+
+def reachability_counters(path):
+    """(reachability_status, reachability_scan_ns) from a snapshot's Counters section
+    (docs/snapshot-format.md: header 280 bytes, 32-byte section headers, the fields at 152 and 160)."""
+    data = Path(path).read_bytes()
+    offset = 280
+    while offset + 32 <= len(data) - 24:
+        kind, _, _, payload = struct.unpack_from("<IIQQ", data, offset)
+        if kind == 1:
+            return struct.unpack_from("<QQ", data, offset + 32 + 152)
+        offset += 32 + payload
+    return (0, 0)
+
+
+def collect_reachability_run(run_dir, facts):
+    """After a W5-reach run: each cycle snapshot's scan status and scan time."""
+    for snapshot in snapshot_files(Path(run_dir) / "snapshots", "cycle"):
+        status, scan_ns = reachability_counters(snapshot)
+        facts.setdefault("statuses", []).append(status)
+        facts.setdefault("scan_ms", []).append(scan_ns / 1e6)
 
 
 def time_report(analyzer, snapshot_dir, work_dir, runs):

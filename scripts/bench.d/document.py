@@ -136,6 +136,15 @@ def render(facts, options, cases, medians, target_rows, live_heap, stack_checks,
                      + ("found" if report["found_growth"] else "NOT found") + ".")
     elif report.get("failure"):
         lines.append(f"- Report: {report['failure']}")
+    reach = live_heap.get("reach", {})
+    if reach.get("snapshot_ms"):
+        scans, statuses = reach.get("scan_ms", []), reach.get("statuses", [])
+        classified = sum(1 for status in statuses if status == 1)
+        lines.append(f"- W5-reach, the same snapshots classified (`LEAKSCOPE_REACHABILITY=all`): "
+                     f"median {median(reach['snapshot_ms']):.1f} ms per snapshot (min {min(reach['snapshot_ms']):.1f}, "
+                     f"max {max(reach['snapshot_ms']):.1f}), of which the scan "
+                     + (f"median {median(scans):.1f} ms" if scans else "not recorded")
+                     + f"; {classified} of {len(statuses)} snapshots classified (status 1).")
     if live_heap.get("stack_table_bytes") is not None:
         lines.append(f"- W5-hold's stack table (from its exit snapshot): {live_heap['stack_count']} stacks, "
                      f"{live_heap['stack_table_bytes']} bytes of frames.")

@@ -23,6 +23,7 @@ class Case:
     tools: tuple
     size_note: str
     extras: dict = field(default_factory=dict)   # per-case facts gathered after runs (W5)
+    env: dict = field(default_factory=dict)      # settings of the leakscope runs of this case only
 
     def argv(self):
         return [str(self.program), *self.args]
@@ -51,29 +52,33 @@ def build_cases(build_dir, quick, algo_pipeline):
     def storm_ops(divisor=1):
         return _sized(2_000_000, 50_000, quick, divisor)
 
-    def add_with_valgrind(key, title, program, make_args, size_note):
-        cases.append(Case(key, title, program, make_args(1), tools_for(key, full_tools), size_note(1)))
+    # The hot-path cases run with the reachability scan off (issue 20: their ratios must not change
+    # with it off); its cost is measured by W5-reach and its exit-only default by W5.
+    hot_path = {"LEAKSCOPE_REACHABILITY": "off"}
+
+    def add_with_valgrind(key, title, program, make_args, size_note, env=None):
+        cases.append(Case(key, title, program, make_args(1), tools_for(key, full_tools), size_note(1), env=env or {}))
         if quick and key != "W1":
             return
         cases.append(Case(f"{key}/valgrind-size", f"{title}, 1/{VALGRIND_SCALE} size for valgrind", program,
-                          make_args(VALGRIND_SCALE), valgrind_tools, size_note(VALGRIND_SCALE)))
+                          make_args(VALGRIND_SCALE), valgrind_tools, size_note(VALGRIND_SCALE), env=env or {}))
 
     add_with_valgrind("W1", "malloc/free storm, 12 frames deep, 1 thread, no frame pointers", storm,
-                      lambda d: ["--ops", storm_ops(d)], lambda d: f"{storm_ops(d)} ops, window 1024")
+                      lambda d: ["--ops", storm_ops(d)], lambda d: f"{storm_ops(d)} ops, window 1024", hot_path)
     cases.append(Case("W1-fp", "W1 built with frame pointers", storm_fp, ["--ops", storm_ops()],
                       tools_for("W1-fp", full_tools),
-                      f"{storm_ops()} ops, window 1024"))
+                      f"{storm_ops()} ops, window 1024", env=hot_path))
     for threads in (2, 8):
         cases.append(Case(f"W2x{threads}", f"W1 on {threads} threads (ops split evenly)", storm,
                           ["--ops", storm_ops(), "--threads", str(threads)],
                           tools_for("W2", full_tools),
-                          f"{storm_ops()} ops total, window 1024 per thread"))
+                          f"{storm_ops()} ops total, window 1024 per thread", env=hot_path))
 
     def churn_ops(divisor):
         return _sized(1_000_000, 30_000, quick, divisor)
 
     add_with_valgrind("W3", "std::map/std::string/std::vector churn, ~768 distinct stacks", containers,
-                      lambda d: ["--ops", churn_ops(d)], lambda d: f"{churn_ops(d)} inserts (+ as many erases)")
+                      lambda d: ["--ops", churn_ops(d)], lambda d: f"{churn_ops(d)} inserts (+ as many erases)", hot_path)
 
     if algo_pipeline:
         # About 25 ms per cycle, mostly waiting on its element threads (10 ms CPU): 100 cycles is a
@@ -96,6 +101,10 @@ def build_cases(build_dir, quick, algo_pipeline):
     cases.append(Case("W5-hold", "the W5 heap held live, no snapshot (memory per live allocation)", live_heap,
                       ["--live", live_blocks(1), "--snapshots", "0"], ("none", "leakscope"),
                       f"{live_blocks(1)} live"))
+    # W5 with every snapshot classified (issue 20): the cost of the reachability scan per snapshot.
+    cases.append(Case("W5-reach", "W5 with LEAKSCOPE_REACHABILITY=all (every snapshot classified)", live_heap,
+                      ["--live", live_blocks(1), "--snapshots", snapshots], ("none", "leakscope"),
+                      f"{live_blocks(1)} live, {snapshots} x leakscope_snapshot", env={"LEAKSCOPE_REACHABILITY": "all"}))
     return cases
 
 
@@ -107,6 +116,7 @@ def tool_command(tool, case, run_dir, preload, base_env):
         # The preload directly (not `leakscope run`), so the time is the tracker's and not the report's.
         env["LD_PRELOAD"] = str(preload)
         env["LEAKSCOPE_OUTPUT_DIR"] = str(Path(run_dir) / "snapshots")
+        env.update(case.env)
     elif tool == "heaptrack":
         argv = ["heaptrack", "-o", str(Path(run_dir) / "heaptrack"), *argv]
     elif tool == "valgrind":

@@ -24,6 +24,7 @@ const char* sectionName(uint32_t type) {
         case SectionType::Handles: return "Handles";
         case SectionType::Events: return "Events";
         case SectionType::Strings: return "Strings";
+        case SectionType::Reachability: return "Reachability";
     }
     return "unknown";
 }
@@ -36,6 +37,7 @@ uint32_t expectedRecordSize(SectionType type) {
         case SectionType::Allocations: return sizeof(AllocationRecord);
         case SectionType::Handles: return sizeof(HandleRecord);
         case SectionType::Events: return sizeof(EventRecord);
+        case SectionType::Reachability: return sizeof(uint8_t);
         case SectionType::Stacks:
         case SectionType::Strings: return 0;
     }
@@ -76,6 +78,7 @@ public:
     absl::StatusOr<Snapshot> decode() {
         Snapshot snapshot;
         snapshot.file = name_;
+        snapshot.bytes = owner_;
         if (auto status = decodeHeader(snapshot); !status.ok()) return status;
         if (auto status = locateSections(); !status.ok()) return status;
         // Strings first: every other section may refer into it.
@@ -102,10 +105,15 @@ public:
                         snapshot.events.push_back(loadAt<EventRecord>(bytes_, span.payload_offset + i * sizeof(EventRecord)));
                     break;
                 case SectionType::Strings: break;  // resolved above
+                case SectionType::Reachability:
+                    snapshot.reachability = std::span<const uint8_t>(
+                        reinterpret_cast<const uint8_t*>(bytes_.data()) + span.payload_offset, span.count);
+                    break;
             }
             if (!status.ok()) return status;
         }
         if (auto status = checkStackReferences(snapshot); !status.ok()) return status;
+        if (auto status = checkReachability(snapshot); !status.ok()) return status;
         return snapshot;
     }
 
@@ -122,10 +130,11 @@ private:
             return fail("file", bytes_.size(), "truncated: " + std::to_string(bytes_.size()) + " bytes is smaller than a header and trailer");
         auto header = loadAt<FileHeader>(bytes_, 0);
         if (std::memcmp(header.magic, kMagic, sizeof(kMagic)) != 0) return fail("header", 0, "bad magic, not a leakscope snapshot");
-        if (header.version != kFormatVersion)
+        if (header.version < kOldestReadableVersion || header.version > kFormatVersion)
             return fail("header", offsetof(FileHeader, version), "format version " + std::to_string(header.version) +
-                        " is not supported (this reader knows version " + std::to_string(kFormatVersion) + ")");
-        // Version 1 has exactly one header layout; bytes between a longer header and the section table
+                        " is not supported (this reader knows versions " + std::to_string(kOldestReadableVersion) + " to " +
+                        std::to_string(kFormatVersion) + ")");
+        // Versions 1 and 2 have exactly one header layout; bytes between a longer header and the section table
         // would be covered by no checksum, so a different size is corruption, not an extension.
         if (header.header_size != sizeof(FileHeader))
             return fail("header", offsetof(FileHeader, header_size), "header size " + std::to_string(header.header_size) + ", expected " + std::to_string(sizeof(FileHeader)));
@@ -145,6 +154,8 @@ private:
         snapshot.stack_depth_limit = header.stack_depth_limit;
         snapshot.label = fixedString(header.label, sizeof(header.label));
         snapshot.executable = fixedString(header.executable, sizeof(header.executable));
+        snapshot.version = header.version;
+        version_ = header.version;
         section_count_ = header.section_count;
         header_size_ = header.header_size;
         return absl::OkStatus();
@@ -162,7 +173,9 @@ private:
             // these rules reject any corruption of a header byte (docs/snapshot-format.md, "Validation").
             // A section type this version does not define is corruption: a new section type would come
             // with a new format version, which this reader refuses before it gets here.
-            if (section.type < uint32_t(SectionType::Counters) || section.type > uint32_t(SectionType::Strings))
+            // Reachability (8) exists from version 2 on; in a version-1 file it is as unknown as 9.
+            const uint32_t last_type = version_ >= 2 ? kLastSectionType : uint32_t(SectionType::Strings);
+            if (section.type < uint32_t(SectionType::Counters) || section.type > last_type)
                 return fail("section table", offset, "unknown section type " + std::to_string(section.type) + " (section " + std::to_string(i + 1) + " of " + std::to_string(section_count_) + ")");
             const auto type = static_cast<SectionType>(section.type);
             const char* name = sectionName(section.type);
@@ -286,12 +299,54 @@ private:
         return absl::OkStatus();
     }
 
+    // The Reachability section and the reachability counters agree with each other and with the
+    // allocations: one known class per allocation, present exactly when the status says Classified.
+    // (Version-1 files have neither: their counters' bytes at 152..167 were reserved and written zero.)
+    absl::Status checkReachability(Snapshot& snapshot) const {
+        size_t counters_offset = 0, reachability_offset = 0, reachability_header = 0;
+        bool present = false;
+        for (const auto& span : spans_) {
+            if (span.type == uint32_t(SectionType::Counters)) counters_offset = span.payload_offset;
+            if (span.type == uint32_t(SectionType::Reachability)) {
+                present = true;
+                reachability_offset = span.payload_offset;
+                reachability_header = span.header_offset;
+            }
+        }
+        if (version_ < 2) {
+            // Reserved in version 1: whatever a version-1 writer left there means nothing.
+            snapshot.counters.reachability_status = 0;
+            snapshot.counters.reachability_scan_ns = 0;
+            return absl::OkStatus();
+        }
+        const uint64_t status = snapshot.counters.reachability_status;
+        const size_t status_offset = counters_offset + offsetof(Counters, reachability_status);
+        if (status > kLastReachabilityStatus)
+            return fail("Counters", status_offset, "unknown reachability status " + std::to_string(status));
+        const bool classified = status == uint64_t(ReachabilityStatus::Classified);
+        if (classified && !present)
+            return fail("Counters", status_offset, "reachability status says classified but the Reachability section is missing");
+        if (!present) return absl::OkStatus();
+        if (!classified)
+            return fail("Reachability", reachability_header, std::string("present although the reachability status is ") +
+                        reachabilityStatusName(status));
+        if (snapshot.reachability.size() != snapshot.allocations.size())
+            return fail("Reachability", reachability_header, std::to_string(snapshot.reachability.size()) + " classes for " +
+                        std::to_string(snapshot.allocations.size()) + " allocations");
+        for (size_t i = 0; i < snapshot.reachability.size(); ++i)
+            if (snapshot.reachability[i] > kLastReachability)
+                return fail("Reachability", reachability_offset + i, "unknown class " + std::to_string(snapshot.reachability[i]) +
+                            " for allocation " + std::to_string(i));
+        return absl::OkStatus();
+    }
+
     std::shared_ptr<const void> owner_;
     std::string_view bytes_;
     const std::string& name_;
     std::string_view strings_;
     std::vector<SectionSpan> spans_;
     uint32_t seen_types_ = 0;  // bit per SectionType already located
+    uint32_t version_ = 0;
     uint32_t section_count_ = 0;
     uint32_t header_size_ = 0;
 };

@@ -52,9 +52,9 @@ TEST_CASE("every corruption of a snapshot is exit 2 with one line naming the fil
         requireOneLine(runAnalyzer({"show", file}), file + ": ");
     }
     std::string wrong_version = bytes;
-    wrong_version[8] = 2;
+    wrong_version[8] = 3;
     writeFile(file, wrong_version);
-    requireOneLine(runAnalyzer({"check", file}), "format version 2");
+    requireOneLine(runAnalyzer({"check", file}), "format version 3");
 }
 
 TEST_CASE("usage errors are exit 2 with one line") {

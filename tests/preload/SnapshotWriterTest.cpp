@@ -44,13 +44,18 @@ FileHeader testHeader() {
 }
 
 // Writes a snapshot with `allocation_count` allocations (enough of them to cross the 64 KiB buffer
-// several times) and every other section; returns its path.
-std::string writeSample(const std::string& dir, size_t allocation_count) {
+// several times) and every other section, with a Reachability section (class i % 5 for allocation i)
+// when `classified`; returns its path.
+std::string writeSample(const std::string& dir, size_t allocation_count, bool classified = false) {
     SnapshotWriter writer;
     REQUIRE(writer.open(dir.c_str(), "sample.lksnap", testHeader()));
     Counters counters{};
     counters.allocations = allocation_count;
     counters.live_allocations = allocation_count;
+    if (classified) {
+        counters.reachability_status = uint64_t(ReachabilityStatus::Classified);
+        counters.reachability_scan_ns = 4321;
+    }
     REQUIRE(writer.beginSection(SectionType::Counters, sizeof(Counters)));
     REQUIRE(writer.appendRecord(&counters));
     REQUIRE(writer.endSection());
@@ -74,6 +79,15 @@ std::string writeSample(const std::string& dir, size_t allocation_count) {
         REQUIRE(writer.appendRecord(&allocation));
     }
     REQUIRE(writer.endSection());
+
+    if (classified) {
+        REQUIRE(writer.beginSection(SectionType::Reachability, sizeof(uint8_t)));
+        for (size_t i = 0; i < allocation_count; ++i) {
+            const uint8_t reachability = uint8_t(i % 5);
+            REQUIRE(writer.appendRecord(&reachability));
+        }
+        REQUIRE(writer.endSection());
+    }
 
     REQUIRE(writer.beginSection(SectionType::Events, sizeof(EventRecord)));
     EventRecord event{};
@@ -139,6 +153,21 @@ TEST_CASE("SnapshotWriter: sections larger than the write buffer round-trip, mod
         CHECK(entry.path().filename() == "sample.lksnap");
     }
     CHECK(entries == 1);
+}
+
+TEST_CASE("SnapshotWriter: a Reachability section larger than the write buffer reads back class for class") {
+    ScratchDirectory dir;
+    std::string path = writeSample(dir.path, 100000, true);  // 100 KB of classes after 3.2 MB of records
+    auto read = readSnapshotFile(path);
+    INFO(read.status().message());
+    REQUIRE(read.ok());
+    CHECK(read->version == kFormatVersion);
+    CHECK(read->classified());
+    CHECK(read->counters.reachability_scan_ns == 4321);
+    REQUIRE(read->reachability.size() == 100000);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < read->reachability.size(); ++i) mismatches += read->reachabilityOf(i) != Reachability(i % 5);
+    CHECK(mismatches == 0);
 }
 
 TEST_CASE("SnapshotWriter: a corrupted byte is caught by the section CRC") {

@@ -102,6 +102,25 @@ SnapshotBuilder& SnapshotBuilder::event(EventKind kind, uint64_t sequence, uint3
     return *this;
 }
 
+SnapshotBuilder& SnapshotBuilder::reachability(std::vector<uint8_t> classes, uint64_t scan_ns) {
+    has_reachability_ = true;
+    reachability_ = std::move(classes);
+    if (!has_status_) scan_ns_ = scan_ns;
+    return *this;
+}
+
+SnapshotBuilder& SnapshotBuilder::reachabilityStatus(ReachabilityStatus status, uint64_t scan_ns) {
+    has_status_ = true;
+    reachability_status_ = uint64_t(status);
+    scan_ns_ = scan_ns;
+    return *this;
+}
+
+SnapshotBuilder& SnapshotBuilder::version(uint32_t version) {
+    header_.version = version;
+    return *this;
+}
+
 std::string SnapshotBuilder::bytes() {
     std::string body;
     section_offsets_.clear();
@@ -118,12 +137,17 @@ std::string SnapshotBuilder::bytes() {
     for (const auto& a : allocations_) counters.live_bytes += a.size;
     counters.live_handles = handles_.size();
     counters.stacks = stack_count_;
+    if (has_status_) counters.reachability_status = reachability_status_;
+    else if (has_reachability_) counters.reachability_status = uint64_t(ReachabilityStatus::Classified);
+    counters.reachability_scan_ns = scan_ns_;
     addSection(SectionType::Counters, sizeof(Counters), 1, &counters, sizeof(counters));
     addSection(SectionType::Modules, sizeof(ModuleRecord), modules_.size(), modules_.data(), modules_.size() * sizeof(ModuleRecord));
     addSection(SectionType::Stacks, 0, stack_count_, stacks_.data(), stacks_.size());
     addSection(SectionType::Allocations, sizeof(AllocationRecord), allocations_.size(), allocations_.data(), allocations_.size() * sizeof(AllocationRecord));
     addSection(SectionType::Handles, sizeof(HandleRecord), handles_.size(), handles_.data(), handles_.size() * sizeof(HandleRecord));
     addSection(SectionType::Events, sizeof(EventRecord), events_.size(), events_.data(), events_.size() * sizeof(EventRecord));
+    if (has_reachability_)
+        addSection(SectionType::Reachability, 1, reachability_.size(), reachability_.data(), reachability_.size());
     addSection(SectionType::Strings, 0, strings_.size(), strings_.data(), strings_.size());
 
     FileHeader header = header_;

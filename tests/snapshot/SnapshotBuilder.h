@@ -26,6 +26,14 @@ public:
     SnapshotBuilder& handle(int32_t fd, snapshot::HandleKind kind, uint64_t sequence, uint32_t stack_id, uint16_t flags = 0,
                             std::string path = "", int32_t a = 0, int32_t b = 0, int32_t c = 0);
     SnapshotBuilder& event(snapshot::EventKind kind, uint64_t sequence, uint32_t stack_id, uint64_t value = 0, uint64_t size = 0);
+    // One class per allocation (raw bytes, so tests can also write invalid ones): adds the Reachability
+    // section and, unless reachabilityStatus() says otherwise, sets the status to Classified.
+    SnapshotBuilder& reachability(std::vector<uint8_t> classes, uint64_t scan_ns = 1000);
+    // Overrides Counters::reachability_status (also without a Reachability section: skipped, failed).
+    SnapshotBuilder& reachabilityStatus(snapshot::ReachabilityStatus status, uint64_t scan_ns = 0);
+    // Writes another format version (1: the layout before reachability; a Reachability section is
+    // then written anyway, so tests can check that version 1 rejects it).
+    SnapshotBuilder& version(uint32_t version);
 
     // The file's bytes; section_offsets() then gives where each section header starts.
     std::string bytes();
@@ -44,6 +52,11 @@ private:
     std::vector<snapshot::HandleRecord> handles_;
     std::vector<snapshot::EventRecord> events_;
     std::string strings_;
+    bool has_reachability_ = false;
+    std::vector<uint8_t> reachability_;
+    bool has_status_ = false;
+    uint64_t reachability_status_ = 0;
+    uint64_t scan_ns_ = 0;
     std::vector<size_t> section_offsets_;
 };
 

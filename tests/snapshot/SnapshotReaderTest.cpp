@@ -28,6 +28,13 @@ SnapshotBuilder sampleSnapshot() {
     return builder;
 }
 
+// The same snapshot with its two allocations classified (version 2's Reachability section).
+SnapshotBuilder classifiedSnapshot() {
+    auto builder = sampleSnapshot();
+    builder.reachability({uint8_t(snapshot::Reachability::DefinitelyLost), uint8_t(snapshot::Reachability::StillReachable)}, 12345);
+    return builder;
+}
+
 void requireOneLineError(const absl::Status& status, const std::string& name) {
     REQUIRE_FALSE(status.ok());
     std::string message(status.message());
@@ -38,7 +45,8 @@ void requireOneLineError(const absl::Status& status, const std::string& name) {
     // ... and names where: the header, the trailer, the file as a whole, the section table or a section.
     static const char* const kPlaces[] = {"header at", "trailer at", "file at", "section table at",
                                           "Counters section", "Modules section", "Stacks section", "Allocations section",
-                                          "Handles section", "Events section", "Strings section"};
+                                          "Handles section", "Events section", "Strings section",
+                                          "Reachability section"};
     bool named = false;
     for (const char* place : kPlaces) named = named || message.compare(name.size() + 2, std::strlen(place), place) == 0;
     CHECK(named);
@@ -93,7 +101,7 @@ TEST_CASE("every flipped byte is detected, including section types and reserved 
     // and each section header field is cross-checked (known type, no duplicate, record size, count
     // against payload size, reserved zero); the trailer repeats what the header says. So every single
     // corrupted byte, whatever the corruption, must be rejected, not accepted with another meaning.
-    auto builder = sampleSnapshot();
+    auto builder = GENERATE(sampleSnapshot(), classifiedSnapshot());
     const std::string bytes = builder.bytes();
     const uint8_t masks[] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x5a, 0xff};
     size_t accepted = 0;
@@ -115,9 +123,10 @@ TEST_CASE("every flipped byte is detected, including section types and reserved 
 }
 
 TEST_CASE("a section type changed into another known type is rejected") {
-    auto builder = sampleSnapshot();
+    auto builder = GENERATE(sampleSnapshot(), classifiedSnapshot());
     const std::string bytes = builder.bytes();
-    // Sections in builder order: Counters, Modules, Stacks, Allocations, Handles, Events, Strings.
+    // Sections in builder order: Counters, Modules, Stacks, Allocations, Handles, Events,
+    // [Reachability,] Strings.
     for (size_t section = 0; section < builder.sectionOffsets().size(); ++section) {
         for (uint32_t type = 0; type <= 9; ++type) {
             std::string corrupt = bytes;
@@ -132,7 +141,8 @@ TEST_CASE("a section type changed into another known type is rejected") {
 }
 
 TEST_CASE("truncation at every byte is rejected with the section named") {
-    const std::string bytes = sampleSnapshot().bytes();
+    auto builder = GENERATE(sampleSnapshot(), classifiedSnapshot());
+    const std::string bytes = builder.bytes();
     for (size_t cut = 0; cut < bytes.size(); ++cut) {
         INFO("cut at " << cut);
         auto parsed = snapshot::parseSnapshot(bytes.substr(0, cut), "cut.lksnap");
@@ -159,7 +169,7 @@ TEST_CASE("files on disk: corrupt, truncated, empty and wrong-version files are 
     CHECK(total == 48);
 
     std::string wrong_version = bytes;
-    wrong_version[offsetof(snapshot::FileHeader, version)] = 2;
+    wrong_version[offsetof(snapshot::FileHeader, version)] = 3;
     for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
              {"empty.lksnap", ""},
              {"short.lksnap", bytes.substr(0, 100)},
@@ -194,4 +204,110 @@ TEST_CASE("a missing file is NotFound with its name") {
     auto parsed = snapshot::readSnapshotFile("/nonexistent/x.lksnap");
     REQUIRE_FALSE(parsed.ok());
     CHECK(std::string(parsed.status().message()).find("/nonexistent/x.lksnap") != std::string::npos);
+}
+
+TEST_CASE("reachability classes round-trip with their status and scan time") {
+    auto parsed = snapshot::parseSnapshot(classifiedSnapshot().bytes(), "classes.lksnap");
+    REQUIRE(parsed.ok());
+    const auto& s = *parsed;
+    CHECK(s.version == 2);
+    CHECK(s.classified());
+    CHECK(s.counters.reachability_status == uint64_t(snapshot::ReachabilityStatus::Classified));
+    CHECK(s.counters.reachability_scan_ns == 12345);
+    REQUIRE(s.reachability.size() == s.allocations.size());
+    CHECK(s.reachabilityOf(0) == snapshot::Reachability::DefinitelyLost);
+    CHECK(s.reachabilityOf(1) == snapshot::Reachability::StillReachable);
+    CHECK(s.reachabilityOf(2) == snapshot::Reachability::NotClassified);  // past the end
+    // The classes outlive the Snapshot they came from, like the allocations they describe.
+    auto classes = s.reachability;
+    auto bytes_owner = s.bytes;
+    parsed = absl::UnknownError("dropped");
+    CHECK(classes[1] == uint8_t(snapshot::Reachability::StillReachable));
+}
+
+TEST_CASE("a snapshot without classes says why, and has none") {
+    using snapshot::ReachabilityStatus;
+    auto status = GENERATE(ReachabilityStatus::NotAttempted, ReachabilityStatus::Skipped, ReachabilityStatus::Failed);
+    auto builder = sampleSnapshot();
+    builder.reachabilityStatus(status, status == ReachabilityStatus::Skipped ? 999 : 0);
+    auto parsed = snapshot::parseSnapshot(builder.bytes(), "unclassified.lksnap");
+    REQUIRE(parsed.ok());
+    CHECK_FALSE(parsed->classified());
+    CHECK(parsed->reachability.empty());
+    CHECK(parsed->counters.reachability_status == uint64_t(status));
+    CHECK(parsed->reachabilityOf(0) == snapshot::Reachability::NotClassified);
+}
+
+TEST_CASE("a classified snapshot with no allocations has an empty Reachability section") {
+    SnapshotBuilder builder(7, "empty", 1);
+    builder.reachability({});
+    auto parsed = snapshot::parseSnapshot(builder.bytes(), "empty.lksnap");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->classified());
+    CHECK(parsed->reachability.empty());
+}
+
+TEST_CASE("version-1 files are still read, without classes, and may not hold a Reachability section") {
+    auto v1 = sampleSnapshot();
+    v1.version(1);
+    auto parsed = snapshot::parseSnapshot(v1.bytes(), "v1.lksnap");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->version == 1);
+    CHECK(parsed->allocations.size() == 2);
+    CHECK_FALSE(parsed->classified());
+    CHECK(parsed->reachability.empty());
+
+    auto v1_with_classes = classifiedSnapshot();
+    v1_with_classes.version(1);
+    auto rejected = snapshot::parseSnapshot(v1_with_classes.bytes(), "v1classes.lksnap");
+    requireOneLineError(rejected.status(), "v1classes.lksnap");
+    CHECK(std::string(rejected.status().message()).find("unknown section type 8") != std::string::npos);
+}
+
+TEST_CASE("inconsistent reachability is corruption, named in one line") {
+    using snapshot::Reachability;
+    using snapshot::ReachabilityStatus;
+    struct Case {
+        const char* name;
+        SnapshotBuilder builder;
+        const char* problem;
+    };
+    auto withClasses = [](std::vector<uint8_t> classes) {
+        auto builder = sampleSnapshot();
+        builder.reachability(std::move(classes));
+        return builder;
+    };
+    std::vector<Case> cases;
+    cases.push_back({"fewer", withClasses({1}), "1 classes for 2 allocations"});
+    cases.push_back({"more", withClasses({1, 4, 4}), "3 classes for 2 allocations"});
+    cases.push_back({"value", withClasses({1, 5}), "unknown class 5 for allocation 1"});
+    cases.push_back({"value255", withClasses({255, 1}), "unknown class 255 for allocation 0"});
+    auto missing = sampleSnapshot();
+    missing.reachabilityStatus(ReachabilityStatus::Classified);
+    cases.push_back({"missing", missing, "Reachability section is missing"});
+    auto skipped = withClasses({1, 4});
+    skipped.reachabilityStatus(ReachabilityStatus::Skipped);
+    cases.push_back({"skipped", skipped, "present although the reachability status is skipped"});
+    auto unknown = sampleSnapshot();
+    unknown.reachabilityStatus(ReachabilityStatus(7));
+    cases.push_back({"status", unknown, "unknown reachability status 7"});
+    for (auto& c : cases) {
+        INFO(c.name);
+        auto parsed = snapshot::parseSnapshot(c.builder.bytes(), "reach.lksnap");
+        requireOneLineError(parsed.status(), "reach.lksnap");
+        CHECK(std::string(parsed.status().message()).find(c.problem) != std::string::npos);
+    }
+}
+
+TEST_CASE("one name table for the classes and the statuses") {
+    using snapshot::Reachability;
+    CHECK(std::string(snapshot::reachabilityName(Reachability::DefinitelyLost)) == "definitely lost");
+    CHECK(std::string(snapshot::reachabilityName(Reachability::IndirectlyLost)) == "indirectly lost");
+    CHECK(std::string(snapshot::reachabilityName(Reachability::PossiblyLost)) == "possibly lost");
+    CHECK(std::string(snapshot::reachabilityName(Reachability::StillReachable)) == "still reachable");
+    CHECK(std::string(snapshot::reachabilityName(Reachability::NotClassified)) == "not classified");
+    CHECK(std::string(snapshot::reachabilityName(Reachability(9))) == "not classified");
+    CHECK(std::string(snapshot::reachabilityStatusName(2)) == "skipped");
+    CHECK(std::string(snapshot::reachabilityStatusName(3)) == "failed");
+    CHECK(std::string(snapshot::reachabilityStatusName(4)) == "unknown");
 }

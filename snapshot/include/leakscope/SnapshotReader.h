@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,6 +88,7 @@ private:
 
 struct Snapshot {
     std::string file;  // where it was read from (as given)
+    uint32_t version = kFormatVersion;  // the file's format version (1 or 2)
     Trigger trigger = Trigger::Api;
     uint64_t pid = 0;
     uint64_t ppid = 0;
@@ -102,6 +104,11 @@ struct Snapshot {
     std::vector<Module> modules;
     std::vector<Stack> stacks;  // in file order; stackIndex() finds one by id
     RecordView<AllocationRecord> allocations;  // in place: the file's bytes stay in memory while this lives
+    // The Reachability section: reachability[i] is the class (a Reachability value, validated <= 4) of
+    // allocations[i]. Empty when the file has no classes (version 1, or counters.reachability_status is
+    // not Classified); otherwise exactly allocations.size() bytes. Points into `bytes`.
+    std::span<const uint8_t> reachability;
+    std::shared_ptr<const void> bytes;  // owns the file's bytes that `allocations` and `reachability` view
     std::vector<Handle> handles;
     std::vector<EventRecord> events;
 
@@ -110,6 +117,14 @@ struct Snapshot {
         return id < stack_index_by_id.size() ? stack_index_by_id[id] : -1;
     }
     std::vector<long> stack_index_by_id;  // built by the reader
+
+    // The class of allocations[index]; NotClassified when the snapshot has no classes.
+    Reachability reachabilityOf(size_t index) const {
+        return index < reachability.size() ? static_cast<Reachability>(reachability[index]) : Reachability::NotClassified;
+    }
+    // True when every allocation has a class (the reader guarantees the section is then present, even
+    // with zero allocations).
+    bool classified() const { return counters.reachability_status == uint64_t(ReachabilityStatus::Classified); }
 };
 
 // Reads (into one private buffer, never mapped: a file truncated under the reader is a truncated

@@ -21,7 +21,10 @@ namespace leakscope::snapshot {
 
 inline constexpr char kMagic[8] = {'L', 'K', 'S', 'N', 'A', 'P', '\r', '\n'};
 inline constexpr char kTrailerMagic[8] = {'L', 'K', 'S', 'E', 'N', 'D', '\r', '\n'};
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the Reachability section and the two reachability counters (docs/snapshot-format.md,
+// "Versions"); a version-2 reader still reads version-1 files, which have neither.
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestReadableVersion = 1;
 inline constexpr size_t kLabelCapacity = 64;     // bytes, NUL-padded; longer labels are cut
 inline constexpr size_t kMaxStackDepth = 256;    // frames per stack, the hard cap of the format
 inline constexpr size_t kBuildIdCapacity = 40;   // bytes; GNU build-ids are 20 (sha1) today
@@ -66,7 +69,9 @@ enum class SectionType : uint32_t {
     Handles = 5,      // HandleRecord[]
     Events = 6,       // EventRecord[]
     Strings = 7,      // raw bytes referenced by StringRef
+    Reachability = 8, // version 2: one byte (Reachability) per Allocations record, same order
 };
+inline constexpr uint32_t kLastSectionType = uint32_t(SectionType::Reachability);
 
 struct SectionHeader {
     uint32_t type;          // SectionType; each at most once, Counters and Strings always present;
@@ -113,9 +118,57 @@ struct Counters {
     uint64_t stacks;                 // distinct stacks in the stack table
     uint64_t stack_table_full;       // captures that could not be stored (stack id 0 used)
     uint64_t untracked_handles;      // fds open in /proc/self/fd that no hook saw
-    uint64_t reserved[5];
+    uint64_t reachability_status;    // ReachabilityStatus of this snapshot (version 2; 0 in version 1)
+    uint64_t reachability_scan_ns;   // wall time the reachability scan took, 0 when it did not run
+    uint64_t reserved[3];
 };
 static_assert(sizeof(Counters) == 192, "Counters layout is part of the format");
+
+static_assert(offsetof(Counters, reachability_status) == 152 && offsetof(Counters, reachability_scan_ns) == 160);
+
+// Counters::reachability_status: whether this snapshot's live blocks were classified.
+enum class ReachabilityStatus : uint64_t {
+    NotAttempted = 0,  // the scan is off for this snapshot (docs/configuration.md, LEAKSCOPE_REACHABILITY)
+    Classified = 1,    // the Reachability section is present and holds a class for every allocation
+    Skipped = 2,       // the scan would not finish within its time/size budget: written without classes
+    Failed = 3,        // the scan could not run (e.g. a seccomp sandbox forbids clone): written without classes
+};
+inline constexpr uint64_t kLastReachabilityStatus = uint64_t(ReachabilityStatus::Failed);
+
+// "not attempted", "classified", "skipped", "failed" ("unknown" out of range).
+constexpr const char* reachabilityStatusName(uint64_t status) {
+    switch (status) {
+        case uint64_t(ReachabilityStatus::NotAttempted): return "not attempted";
+        case uint64_t(ReachabilityStatus::Classified): return "classified";
+        case uint64_t(ReachabilityStatus::Skipped): return "skipped";
+        case uint64_t(ReachabilityStatus::Failed): return "failed";
+    }
+    return "unknown";
+}
+
+// The class of one live block at the snapshot, as valgrind memcheck's leak checker defines them
+// (valgrind manual, "Memory leak detection"); one byte per Allocations record in the Reachability section.
+enum class Reachability : uint8_t {
+    NotClassified = 0,   // e.g. allocated after the scan's image was taken
+    DefinitelyLost = 1,  // no pointer to its start or interior from a root or a reachable block
+    IndirectlyLost = 2,  // pointed to only from lost blocks (e.g. the children of a lost tree root)
+    PossiblyLost = 3,    // reached only through pointers into its interior, none to its start
+    StillReachable = 4,  // a pointer to its start is reachable from a root
+};
+inline constexpr uint8_t kLastReachability = uint8_t(Reachability::StillReachable);
+
+// The field-standard names, shared by every report: "definitely lost", "indirectly lost", "possibly
+// lost", "still reachable", "not classified" (also for a value out of range).
+constexpr const char* reachabilityName(Reachability reachability) {
+    switch (reachability) {
+        case Reachability::NotClassified: return "not classified";
+        case Reachability::DefinitelyLost: return "definitely lost";
+        case Reachability::IndirectlyLost: return "indirectly lost";
+        case Reachability::PossiblyLost: return "possibly lost";
+        case Reachability::StillReachable: return "still reachable";
+    }
+    return "not classified";
+}
 
 struct ModuleRecord {
     uint64_t load_bias;      // dlpi_addr: runtime address = file vaddr + load_bias

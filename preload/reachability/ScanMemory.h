@@ -1,0 +1,63 @@
+// Memory for the reachability scan: plain mmap'd arrays. The scan runs inside the traced program (and
+// in a clone of it that shares no lock with it), where malloc may not be called: a lock of the
+// program's allocator may be held by a thread that does not exist in the clone.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::preload::reachability {
+
+// An array of `count` zeroed T, private (the default) or shared with a child process (MAP_SHARED:
+// what the scanning clone writes, its parent reads). MAP_NORESERVE: only touched pages cost memory,
+// and the kernel never merges it with a mapping of the program (a different vm flag). `populate`
+// (MAP_POPULATE) for arrays that will be written whole: one system call instead of a page fault per
+// page, which on a virtual machine is most of the cost of filling them.
+template <typename T>
+class MappedArray {
+public:
+    MappedArray() noexcept = default;
+    ~MappedArray() { release(); }
+    MappedArray(const MappedArray&) = delete;
+    MappedArray& operator=(const MappedArray&) = delete;
+
+    bool allocate(size_t count, bool shared = false, bool populate = false) noexcept {
+        release();
+        if (count == 0) count = 1;
+        bytes_ = count * sizeof(T);
+        void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                            (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_NORESERVE |
+                                (populate ? MAP_POPULATE : 0),
+                            -1, 0);
+        if (memory == MAP_FAILED) {
+            bytes_ = 0;
+            return false;
+        }
+        data_ = static_cast<T*>(memory);
+        count_ = count;
+        return true;
+    }
+    void release() noexcept {
+        if (data_) munmap(data_, bytes_);
+        data_ = nullptr;
+        count_ = bytes_ = 0;
+    }
+    T* data() const noexcept { return data_; }
+    size_t size() const noexcept { return count_; }
+    T& operator[](size_t index) const noexcept { return data_[index]; }
+
+private:
+    T* data_ = nullptr;
+    size_t count_ = 0;
+    size_t bytes_ = 0;
+};
+
+// A half-open address range [begin, end).
+struct AddressRange {
+    uint64_t begin;
+    uint64_t end;
+};
+
+}  // namespace leakscope::preload::reachability
