@@ -133,9 +133,10 @@ long readMappedRoots(const ScanPlan& plan, MappedRoot* out, size_t capacity) noe
                                  previous.perms[1] == '-' && previous.perms[2] == '-';
         const bool floor_here = holds(line, plan.stack_floor);
         bool root = false;
-        if (writable_private) {
+        // The tool thread's stack never, not even when it takes the snapshot (interval, external).
+        if (writable_private && !holds(line, plan.tool_stack)) {
             if (line.main_stack || floor_here) root = true;
-            else if (line.anonymous && above_guard) root = !holds(line, plan.tool_stack);
+            else if (line.anonymous && above_guard) root = true;
             else if (holds(line, plan.main_tls)) root = true;
         }
         if (root) {
