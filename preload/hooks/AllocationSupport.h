@@ -15,15 +15,17 @@ namespace leakscope::preload {
 
 // Shared body of every allocating hook. `call` performs the real allocation; `bootstrap_alignment`
 // is what the bootstrap pool must honour while dlsym is still resolving the real functions.
+// `caller`: the hook's return address (the program's code, or libleakscope's own).
 template <typename RealCall>
-[[gnu::always_inline]] inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call) noexcept {
+[[gnu::always_inline]] inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call,
+                                                    const void* caller) noexcept {
     ReentryGuard guard;
     const RealAllocator& real = realAllocator();
     if (!real.malloc) return bootstrapAllocate(size, bootstrap_alignment);  // inside dlsym, first call only
     if (!memoryHooksTrack()) return call(real);
     // The tracker's own allocations (nested in a hook, or straight from the preload's code, such as
     // the static C++ runtime's constructors that run before any guard exists) are never the program's.
-    if (!guard.owns() || isOwnCode(__builtin_return_address(0))) {
+    if (!guard.owns() || isOwnCode(caller)) {
         void* pointer = call(real);
         memory::recordInternalAllocation(pointer, size);
         return pointer;
@@ -36,6 +38,11 @@ template <typename RealCall>
     void* pointer = call(real);
     memory::recordAllocation(pointer, size, stack_id);
     return pointer;
+}
+
+template <typename RealCall>
+[[gnu::always_inline]] inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call) noexcept {
+    return allocateThrough(size, bootstrap_alignment, call, __builtin_return_address(0));
 }
 
 // Shared body of every releasing hook (free, sdallocx, dallocx, free_sized, ...): the block leaves the
