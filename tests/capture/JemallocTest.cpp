@@ -203,6 +203,21 @@ TEST_CASE("C++ new of a libstdc++ program under a user's LD_PRELOAD of tcmalloc 
 #endif
 }
 
+TEST_CASE("C++ new in a module a C program dlopens with RTLD_LOCAL: its libstdc++ is found, the leak counted once",
+          "[capture][cxx]") {
+    TemporaryDirectory directory;
+    const ToolRun run = runUnderTool(
+        directory.path(), {LEAKSCOPE_TARGET_CAPTUREPROG_CXX_MODULE_HOST, LEAKSCOPE_TARGET_CAPTUREPROG_CXX_MODULE},
+        {"--check"});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.report.is_object());
+    CHECK(run.process.exit_code == 1);
+    CHECK(growthBytesPerCycle(run.report, "module_leak") == 40);
+    CHECK(findingsOfType(run.report, "growth").size() == 1);
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+    CHECK(run.process.out.find("cycle 11: 100\n") != std::string::npos);
+}
+
 TEST_CASE("a C++ program prints and exits the same with and without the preload", "[capture][cxx]") {
     for (const char* program : {LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES, kCxxNewJemalloc}) {
         if (!program) continue;  // the jemalloc build needs libjemalloc-dev; its other cases say SKIPPED
