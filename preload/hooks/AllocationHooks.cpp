@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include "hooks/AllocationSupport.h"
 #include "tracker/MemoryTracker.h"
 #include "hooks/RealFunctions.h"
 #include "hooks/Export.h"
@@ -18,32 +19,6 @@
 
 namespace leakscope::preload {
 namespace {
-
-// Shared body of every allocating hook. `call` performs the real allocation; `bootstrap_alignment`
-// is what the bootstrap pool must honour while dlsym is still resolving the real functions.
-// Always inlined, so __builtin_return_address(0) is the caller of the exported function.
-template <typename RealCall>
-[[gnu::always_inline]] inline void* allocateThrough(size_t size, size_t bootstrap_alignment, RealCall call) noexcept {
-    ReentryGuard guard;
-    const RealAllocator& real = realAllocator();
-    if (!real.malloc) return bootstrapAllocate(size, bootstrap_alignment);  // inside dlsym, first call only
-    if (!memoryHooksTrack()) return call(real);
-    // The tracker's own allocations (nested in a hook, or straight from the preload's code, such as
-    // the static C++ runtime's constructors that run before any guard exists) are never the program's.
-    if (!guard.owns() || isOwnCode(__builtin_return_address(0))) {
-        void* pointer = call(real);
-        memory::recordInternalAllocation(pointer, size);
-        return pointer;
-    }
-    uint32_t stack_id = 0;
-    if (memory::prepareAllocation(size, &stack_id)) {
-        errno = ENOMEM;
-        return nullptr;
-    }
-    void* pointer = call(real);
-    memory::recordAllocation(pointer, size, stack_id);
-    return pointer;
-}
 
 // n * size, or SIZE_MAX when it overflows (the real function then fails and reports it).
 inline size_t productOrMax(size_t count, size_t size) noexcept {
@@ -76,12 +51,8 @@ LEAKSCOPE_EXPORT void* calloc(size_t count, size_t size) {
 }
 
 LEAKSCOPE_EXPORT void free(void* pointer) {
-    if (!pointer || isBootstrapPointer(pointer)) return;  // bootstrap blocks are never given back
-    ReentryGuard guard;
-    const RealAllocator& real = realAllocator();
-    if (!real.free) return;  // only possible inside dlsym's first call: leaking is the safe answer
-    if (memoryHooksTrack()) memory::recordFree(pointer, guard.owns());
-    real.free(pointer);
+    if (!pointer) return;
+    releaseThrough(pointer, [pointer](const RealAllocator& real) { real.free(pointer); });
 }
 
 LEAKSCOPE_EXPORT void* realloc(void* pointer, size_t size) {

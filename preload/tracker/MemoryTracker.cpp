@@ -107,7 +107,11 @@ void recordFree(void* pointer, bool owned) noexcept {
     if (owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), 0);
 }
 
-void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept {
+namespace {
+
+// realloc and rallocx: `real_resize(pointer, size)` is the real call.
+template <typename RealResize>
+void* reallocateWith(void* pointer, size_t size, bool owned, RealResize real_resize) noexcept {
     uint32_t stack_id = 0;
     if (owned && size != 0 && prepareAllocation(size, &stack_id)) {
         errno = ENOMEM;  // injected: the old block stays valid and tracked, as with a real failure
@@ -120,7 +124,7 @@ void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(v
         known = live_table::detach(addressOf(pointer), &old);
         if (!known && owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), size);
     }
-    void* result = real_realloc(pointer, size);
+    void* result = real_resize(pointer, size);
     ErrnoKeeper keep_errno;  // from here on errno is the real realloc's
     int64_t old_bytes = known && old.sequence != 0 ? static_cast<int64_t>(old.size) : 0;
     if (!result) {
@@ -142,6 +146,47 @@ void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(v
         live_table::insertMoved(old, fresh);
     }
     adjustLiveBytes((fresh.sequence != 0 ? static_cast<int64_t>(size) : 0) - old_bytes);
+    return result;
+}
+
+}  // namespace
+
+void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept {
+    return reallocateWith(pointer, size, owned, real_realloc);
+}
+
+void* reallocate(void* pointer, size_t size, bool owned, void* (*real_rallocx)(void*, size_t, int),
+                 int flags) noexcept {
+    return reallocateWith(pointer, size, owned,
+                          [real_rallocx, flags](void* block, size_t bytes) { return real_rallocx(block, bytes, flags); });
+}
+
+size_t resizeInPlace(void* pointer, size_t size, size_t extra, bool owned,
+                     size_t (*real_xallocx)(void*, size_t, size_t, int), int flags) noexcept {
+    // No fault injection: a failed xallocx is not a failed allocation (the program keeps its block
+    // and usually falls back to rallocx, which is injected like realloc).
+    const uint32_t stack_id = owned ? captureStack() : 0;
+    LiveEntry old{};
+    bool known;
+    {
+        ErrnoKeeper keep_errno;
+        known = live_table::detach(addressOf(pointer), &old);
+    }
+    const size_t result = real_xallocx(pointer, size, extra, flags);
+    if (!known) return result;  // not a block this process got through the hooks: nothing to update
+    ErrnoKeeper keep_errno;
+    if (result < size) {
+        live_table::reattach(old);
+        return result;
+    }
+    size_t wanted;
+    if (__builtin_add_overflow(size, extra, &wanted)) wanted = SIZE_MAX;
+    const size_t recorded = result < wanted ? result : wanted;
+    const bool tracked = old.sequence != 0;
+    LiveEntry fresh = tracked && owned ? trackedEntry(pointer, recorded, stack_id)
+                                       : LiveEntry{addressOf(pointer), recorded, old.sequence, old.stack_id, old.thread_id};
+    live_table::insertResizedInPlace(old, fresh);
+    if (tracked) adjustLiveBytes(static_cast<int64_t>(recorded) - static_cast<int64_t>(old.size));
     return result;
 }
 

@@ -28,5 +28,15 @@ void recordFree(void* pointer, bool owned) noexcept;
 // realloc runs). `owned`: the hook's guard owns(). Sets errno ENOMEM and returns NULL for an
 // injected failure.
 void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept;
+// The same for jemalloc's rallocx: `flags` (alignment, zeroing, arena, tcache) reach the real call
+// untouched.
+void* reallocate(void* pointer, size_t size, bool owned, void* (*real_rallocx)(void*, size_t, int),
+                 int flags) noexcept;
+// jemalloc's xallocx around the real call: the block is resized in place or not at all, its address
+// never changes. Returns what the real xallocx returned (the block's usable size afterwards). At least
+// `size` means it was resized: the block is recorded at min(returned, size + extra), what the program
+// asked for and got, with the resizing call's stack (as realloc in place records it). Less: unchanged.
+size_t resizeInPlace(void* pointer, size_t size, size_t extra, bool owned,
+                     size_t (*real_xallocx)(void*, size_t, size_t, int), int flags) noexcept;
 
 }  // namespace leakscope::preload::memory

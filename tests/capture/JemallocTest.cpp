@@ -1,0 +1,233 @@
+// Programs that allocate through jemalloc's extended API (mallocx, rallocx, xallocx, sdallocx,
+// dallocx), through C23's sized frees, through C++ operator new/delete (libstdc++'s, jemalloc's and
+// tcmalloc's own), or under a user's LD_PRELOAD of jemalloc, run under the real
+// preload (`leakscope run`): the leak is found with its function and bytes per cycle, the fixed
+// variant passes the gate without a bad free, and a program without jemalloc sees no jemalloc symbol.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "Skip.h"
+#include "ToolRun.h"
+
+using namespace leakscope::testing;
+using nlohmann::json;
+
+namespace {
+
+#ifdef LEAKSCOPE_JEMALLOC_RUNTIME
+const char* const kJemallocCycles = LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_CYCLES;
+const char* const kJemallocRuntime = LEAKSCOPE_JEMALLOC_RUNTIME;
+#else
+const char* const kJemallocCycles = nullptr;
+const char* const kJemallocRuntime = nullptr;
+#endif
+
+void requireJemalloc() {
+    if (!kJemallocCycles) SKIP_TEST("jemalloc is not installed (Debian: libjemalloc-dev; scripts/setup installs it)");
+}
+
+// Bytes per cycle of the memory growth whose headline is `function`; -1 when there is none.
+int64_t growthBytesPerCycle(const json& report, const std::string& function) {
+    for (const auto& finding : findingsOfType(report, "growth"))
+        if (finding.value("resource", "") == "memory" && topFunction(finding) == function)
+            return finding.value("bytes_per_cycle", int64_t{0});
+    return -1;
+}
+
+// Allocations and frees the hooks counted, from the last snapshot's counters.
+json lastCounters(const ToolRun& run) {
+    REQUIRE_FALSE(run.snapshots().empty());
+    return showSnapshot(run.snapshots().back())["counters"];
+}
+
+// `leakscope run --check` of jemalloc_cycles MODE, which must exit with `gate` (1: growth found).
+ToolRun checkJemallocCycles(const TemporaryDirectory& directory, const char* mode, int gate) {
+    requireJemalloc();
+    ToolRun run = runUnderTool(directory.path(), {kJemallocCycles, mode}, {"--check"});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.report.is_object());
+    CHECK(run.process.exit_code == gate);
+    CHECK(run.report["not_judged"].empty());
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("a mallocx leak per cycle is growth named by its function, and frees of mallocx blocks are valid",
+          "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ToolRun run = checkJemallocCycles(directory, "mallocx_leak", 1);
+    CHECK(growthBytesPerCycle(run.report, "leak_mallocx") == 96);
+    CHECK(findingsOfType(run.report, "growth").size() == 1);  // churn's blocks were all freed
+    // free(), sdallocx and dallocx of the churned blocks were seen: 4 frees per cycle.
+    CHECK(lastCounters(run).value("frees", 0) >= 48);
+}
+
+TEST_CASE("the fixed variant frees through sdallocx, dallocx and free: a clean gate, no bad free",
+          "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ToolRun run = checkJemallocCycles(directory, "fixed", 0);
+    CHECK(findingsOfType(run.report, "growth").empty());
+    const json counters = lastCounters(run);  // evidence: the hooks saw the mallocx blocks come and go
+    CHECK(counters.value("allocations", 0) >= 48);
+    CHECK(counters.value("frees", 0) >= 48);
+}
+
+TEST_CASE("rallocx growth is tracked with the resized sizes", "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ToolRun run = checkJemallocCycles(directory, "rallocx", 1);
+    CHECK(growthBytesPerCycle(run.report, "leak_rallocx") == 200);  // mallocx(32) resized to 200, leaked
+    CHECK(growthBytesPerCycle(run.report, "grow_rallocx") == 64);   // one block, 64 B more each cycle
+}
+
+TEST_CASE("xallocx resizes in place: the block is recorded at its new size, a failed resize keeps the old",
+          "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ToolRun run = checkJemallocCycles(directory, "xallocx", 1);
+    CHECK(growthBytesPerCycle(run.report, "leak_xallocx") == 110);
+    // The failed xallocx leaves the mallocx(48) block, recorded at the mallocx call.
+    CHECK(growthBytesPerCycle(run.report, "leak_xallocx_failed") == 48);
+}
+
+TEST_CASE("a program without jemalloc sees no jemalloc symbol under the preload", "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ProcessResult plain = runProcess({LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_PROBE});
+    REQUIRE(plain.exit_code == 0);
+    CHECK(plain.out.find("dlsym mallocx: absent") != std::string::npos);
+    CHECK(plain.out.find("weak mallocx: absent") != std::string::npos);
+    const ProcessResult preloaded = runWithPreload(directory.path(), {LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_PROBE});
+    CHECK(preloaded.exit_code == 0);
+    CHECK(preloaded.out == plain.out);  // dlsym and the weak reference answer as without the tool
+    CHECK(preloaded.err == plain.err);
+}
+
+TEST_CASE("a user's LD_PRELOAD of jemalloc: leakscope run puts itself first and tracks malloc and mallocx",
+          "[capture][jemalloc]") {
+    requireJemalloc();
+    TemporaryDirectory directory;
+    ProcessOptions options;
+    options.set_env["LD_PRELOAD"] = kJemallocRuntime;
+    const ToolRun run = runUnderTool(directory.path(), {LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_PROBE, "leak"},
+                                     {"--check"}, options);
+    INFO("leakscope run stderr: " << run.process.err);
+    // The program runs on jemalloc (mallctl comes only from it) and finds its mallocx through dlsym.
+    CHECK(run.process.out.find("dlsym mallctl: present") != std::string::npos);
+    CHECK(run.process.out.find("dlsym mallocx: present") != std::string::npos);
+    CHECK(run.process.exit_code == 1);
+    CHECK(growthBytesPerCycle(run.report, "leak_malloc") == 40);
+    CHECK(growthBytesPerCycle(run.report, "leak_mallocx_found") == 24);
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+}
+
+TEST_CASE("free_sized and free_aligned_sized from a library are tracked as frees: a clean gate",
+          "[capture][jemalloc]") {
+    TemporaryDirectory directory;
+    const ToolRun run = runUnderTool(directory.path(), {LEAKSCOPE_TARGET_CAPTUREPROG_SIZED_FREE_USER}, {"--check"});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.report.is_object());
+    // The library releases through __libc_free, not free(): a missed free_sized would read as growth.
+    CHECK(run.process.exit_code == 0);
+    CHECK(findingsOfType(run.report, "growth").empty());
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+    CHECK(run.report["not_judged"].empty());
+    CHECK(lastCounters(run).value("frees", 0) >= 24);
+}
+
+namespace {
+
+#ifdef LEAKSCOPE_JEMALLOC_RUNTIME
+const char* const kCxxNewJemalloc = LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES_JEMALLOC;
+#else
+const char* const kCxxNewJemalloc = nullptr;
+#endif
+
+// `leakscope run --check` of a cxx_new_cycles build: the leak (40 B per cycle in leak_new) is found
+// once, or the fixed variant passes the gate; never a bad free, and the program's output is its own.
+void checkCxxNewCycles(const char* program, const ProcessOptions& options = {}) {
+    TemporaryDirectory leaking;
+    const ToolRun leak = runUnderTool(leaking.path(), {program, "new_leak"}, {"--check"}, options);
+    INFO("leakscope run stderr: " << leak.process.err);
+    REQUIRE(leak.report.is_object());
+    CHECK(leak.process.exit_code == 1);
+    CHECK(growthBytesPerCycle(leak.report, "leak_new") == 40);  // once: no second record through malloc
+    CHECK(findingsOfType(leak.report, "growth").size() == 1);     // every churned form was deleted
+    CHECK(findingsOfType(leak.report, "bad_free").empty());
+    CHECK(leak.report["not_judged"].empty());
+    CHECK(leak.process.out.find("cycle 11\n") != std::string::npos);  // bad_alloc caught, NULL from nothrow
+
+    TemporaryDirectory clean;
+    const ToolRun fixed = runUnderTool(clean.path(), {program, "fixed"}, {"--check"}, options);
+    INFO("leakscope run stderr: " << fixed.process.err);
+    REQUIRE(fixed.report.is_object());
+    CHECK(fixed.process.exit_code == 0);
+    CHECK(findingsOfType(fixed.report, "growth").empty());
+    CHECK(findingsOfType(fixed.report, "bad_free").empty());
+    CHECK(fixed.report["not_judged"].empty());
+    // Evidence the news were seen: 7 blocks per cycle (leak_new's and churn's six), as many deletes.
+    const json counters = lastCounters(fixed);
+    CHECK(counters.value("allocations", 0) >= 7 * 12);
+    CHECK(counters.value("frees", 0) >= 7 * 12);
+}
+
+}  // namespace
+
+TEST_CASE("C++ new on jemalloc's own operator new (-ljemalloc): the leak is growth, the fixed variant clean",
+          "[capture][jemalloc][cxx]") {
+    requireJemalloc();
+    checkCxxNewCycles(kCxxNewJemalloc);
+}
+
+TEST_CASE("C++ new on libstdc++ (through malloc): the leak is counted once, the fixed variant clean",
+          "[capture][cxx]") {
+    checkCxxNewCycles(LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES);
+}
+
+TEST_CASE("C++ new of a libstdc++ program under a user's LD_PRELOAD of jemalloc is jemalloc's, and tracked",
+          "[capture][jemalloc][cxx]") {
+    requireJemalloc();
+    ProcessOptions options;
+    options.set_env["LD_PRELOAD"] = kJemallocRuntime;
+    checkCxxNewCycles(LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES, options);
+}
+
+TEST_CASE("C++ new of a libstdc++ program under a user's LD_PRELOAD of tcmalloc is tcmalloc's, and tracked",
+          "[capture][cxx]") {
+#ifdef LEAKSCOPE_TCMALLOC_RUNTIME
+    ProcessOptions options;
+    options.set_env["LD_PRELOAD"] = LEAKSCOPE_TCMALLOC_RUNTIME;
+    checkCxxNewCycles(LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES, options);
+#else
+    SKIP_TEST("tcmalloc is not installed (Debian: libtcmalloc-minimal4; scripts/setup installs it)");
+#endif
+}
+
+TEST_CASE("C++ new in a module a C program dlopens with RTLD_LOCAL: its libstdc++ is found, the leak counted once",
+          "[capture][cxx]") {
+    TemporaryDirectory directory;
+    const ToolRun run = runUnderTool(
+        directory.path(), {LEAKSCOPE_TARGET_CAPTUREPROG_CXX_MODULE_HOST, LEAKSCOPE_TARGET_CAPTUREPROG_CXX_MODULE},
+        {"--check"});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.report.is_object());
+    CHECK(run.process.exit_code == 1);
+    CHECK(growthBytesPerCycle(run.report, "module_leak") == 40);
+    CHECK(findingsOfType(run.report, "growth").size() == 1);
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+    CHECK(run.process.out.find("cycle 11: 100\n") != std::string::npos);
+}
+
+TEST_CASE("a C++ program prints and exits the same with and without the preload", "[capture][cxx]") {
+    for (const char* program : {LEAKSCOPE_TARGET_CAPTUREPROG_CXX_NEW_CYCLES, kCxxNewJemalloc}) {
+        if (!program) continue;  // the jemalloc build needs libjemalloc-dev; its other cases say SKIPPED
+        INFO(program);
+        TemporaryDirectory directory;
+        const ProcessResult plain = runProcess({program, "new_leak"});
+        REQUIRE(plain.exit_code == 0);
+        const ProcessResult preloaded = runWithPreload(directory.path(), {program, "new_leak"});
+        CHECK(preloaded.exit_code == plain.exit_code);
+        CHECK(preloaded.out == plain.out);
+        CHECK(preloaded.err == plain.err);
+    }
+}
