@@ -58,6 +58,15 @@ void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) 
         for (size_t i = 0; i < gStores[kind].stored; ++i) visit(gStores[kind].records[i], context);
 }
 
+void clear() noexcept {
+    SpinLockHolder hold(gLock);
+    for (KindStore& store : gStores) {
+        store.stored = 0;
+        store.seen.store(0, std::memory_order_relaxed);
+    }
+    gDropped.store(0, std::memory_order_relaxed);
+}
+
 void lockForFork() noexcept { gLock.lock(); }
 void unlockAfterFork() noexcept { gLock.unlock(); }
 

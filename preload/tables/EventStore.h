@@ -22,6 +22,8 @@ uint64_t dropped() noexcept;
 
 void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) noexcept;
 
+// Forgets every event and count (a new `leakscope attach` window).
+void clear() noexcept;
 void lockForFork() noexcept;
 void unlockAfterFork() noexcept;
 

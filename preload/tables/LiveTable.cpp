@@ -139,6 +139,17 @@ bool initialise() noexcept {
     return true;
 }
 
+void clear() noexcept {
+    if (!gReady.load(std::memory_order_acquire)) return;
+    for (size_t i = 0; i < kShardCount; ++i) {
+        Shard& shard = gShards[i];
+        SpinLockHolder hold(shard.lock);
+        std::memset(static_cast<void*>(shard.slots), 0, shard.capacity * sizeof(Slot));
+        shard.used = 0;
+        shard.counters = LiveCounters{};
+    }
+}
+
 bool ready() noexcept { return gReady.load(std::memory_order_acquire); }
 
 namespace {

@@ -29,4 +29,9 @@ void recordFree(void* pointer, bool owned) noexcept;
 // injected failure.
 void* reallocate(void* pointer, size_t size, bool owned, void* (*real_realloc)(void*, size_t)) noexcept;
 
+// `leakscope attach`, with the live table just cleared: the live-bytes peak starts at zero, and from
+// now on a free or realloc of a pointer the table does not know is silent (it may be a block made
+// before the attach), so bad frees are not judged while attached (docs/attach.md).
+void beginAttachWindow() noexcept;
+
 }  // namespace leakscope::preload::memory
