@@ -238,6 +238,11 @@ InjectionResult injectAndCall(const InjectionRequest& request) {
     InjectionResult result;
     LoaderFunctions loader = findLoaderFunctions(request.pid);
     if (!loader.dlopen || !loader.dlsym || !loader.errno_location) {
+        // Its maps are readable with the same right ptrace needs: unreadable, the attach is not permitted.
+        if (firstLineOf("/proc/" + std::to_string(request.pid) + "/maps").empty()) {
+            result.error = notPermittedReason(request.pid);
+            return result;
+        }
         result.error = "process " + std::to_string(request.pid) + " has no dlopen in its libc or libdl (not glibc?)";
         return result;
     }

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <cstdlib>
@@ -140,10 +141,16 @@ int runSnap(const std::string& pid, const std::string& label) {
     // action of the signal in an attached one would end it.
     if (std::string error = sendSnapshotRequest(pid, dir, label, signal_number, attached_dir.empty()); !error.empty())
         return fail(error);
+    // The file of this request: its name ends in the label as the preload writes it ([A-Za-z0-9._-],
+    // others '_'), so an interval snapshot written meanwhile is not mistaken for it.
+    std::string suffix = "-" + label + ".lksnap";
+    for (char& c : suffix)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
     auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
     while (std::chrono::steady_clock::now() < deadline) {
         for (const auto& file : snapshotsOf(dir, pid))
-            if (!existing.count(file)) {
+            if (!existing.count(file) && file.size() > suffix.size() &&
+                file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
                 std::cout << file << "\n";
                 return kExitClean;
             }
