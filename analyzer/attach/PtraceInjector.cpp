@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <chrono>
@@ -28,9 +29,26 @@ constexpr size_t kXstateBytes = 16384;  // larger than any XSAVE area (AVX-512: 
 
 
 // One borrowed thread; its state is put back and it is detached by the destructor, whatever happened.
+// Where the thread may run our calls: inside a system call (blocked in it, or at its entry), so that
+// it is not in the middle of library code that our calls would re-enter (heaptrack's gdb call of
+// dlopen on a thread stopped inside malloc corrupts the heap). Not in a call the allocator or the
+// loader makes from inside themselves: brk, mmap, munmap, mprotect, mremap, madvise, futex (a lock
+// wait), exit, exit_group, nor at any system call the dynamic loader's own code makes.
+bool safeSyscall(const user_regs_struct& regs, const std::vector<std::pair<uint64_t, uint64_t>>& loader) {
+    auto number = static_cast<int64_t>(regs.orig_rax);
+    static constexpr int64_t kUnsafe[] = {12, 9, 11, 10, 25, 28, 202, 60, 231};
+    if (number < 0 || std::find(std::begin(kUnsafe), std::end(kUnsafe), number) != std::end(kUnsafe)) return false;
+    for (const auto& [start, end] : loader)
+        if (regs.rip >= start && regs.rip < end) return false;
+    return true;
+}
+
+constexpr auto kSafePointWait = std::chrono::seconds(3);
+
 class BorrowedThread {
 public:
-    BorrowedThread(pid_t pid, pid_t thread) : pid_(pid), thread_(thread) {}
+    BorrowedThread(pid_t pid, pid_t thread, std::vector<std::pair<uint64_t, uint64_t>> loader)
+        : pid_(pid), thread_(thread), loader_(std::move(loader)) {}
     ~BorrowedThread() { release(); }
     BorrowedThread(const BorrowedThread&) = delete;
     BorrowedThread& operator=(const BorrowedThread&) = delete;
@@ -51,6 +69,7 @@ public:
             ptrace(PTRACE_CONT, thread_, nullptr, nullptr);
         }
         if (ptrace(PTRACE_GETREGS, thread_, nullptr, &saved_regs_) != 0) return fail("cannot read its registers");
+        if (!safeSyscall(saved_regs_, loader_) && !runToSafeSyscall()) return false;
         xstate_.resize(kXstateBytes);
         iovec vector{xstate_.data(), xstate_.size()};
         if (ptrace(PTRACE_GETREGSET, thread_, reinterpret_cast<void*>(NT_X86_XSTATE), &vector) == 0) {
@@ -70,6 +89,40 @@ public:
         if (ptrace(PTRACE_SETSIGMASK, thread_, sizeof(mask), &mask) != 0) return fail("cannot set its signal mask");
         stack_top_ = (saved_regs_.rsp - 128 - 256) & ~uint64_t{15};  // below the red zone, with a margin
         return true;
+    }
+
+    // Lets the thread run to the entry of its next safe system call (safeSyscall) and stops it there,
+    // before the call runs: release() then rewinds it to execute that system call as it meant to.
+    bool runToSafeSyscall() {
+        if (ptrace(PTRACE_SETOPTIONS, thread_, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACESYSGOOD)) != 0)
+            return fail("cannot trace its system calls");
+        auto deadline = std::chrono::steady_clock::now() + kSafePointWait;
+        int pass_signal = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (ptrace(PTRACE_SYSCALL, thread_, nullptr, reinterpret_cast<void*>(static_cast<long>(pass_signal))) != 0)
+                return fail("cannot resume it to a system call");
+            pass_signal = 0;
+            int status = 0;
+            if (waitpid(thread_, &status, __WALL) != thread_ || !WIFSTOPPED(status)) {
+                seized_ = WIFSTOPPED(status);
+                return fail("the thread ended while waiting for a system call");
+            }
+            if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+                if (status >> 16 == 0) pass_signal = WSTOPSIG(status);  // the program's own signal: delivered
+                continue;
+            }
+            user_regs_struct regs{};
+            if (ptrace(PTRACE_GETREGS, thread_, nullptr, &regs) != 0) return fail("cannot read its registers");
+            bool entry = static_cast<int64_t>(regs.rax) == -ENOSYS;
+            if (entry && safeSyscall(regs, loader_)) {
+                saved_regs_ = regs;
+                at_syscall_entry_ = true;
+                started_ = std::chrono::steady_clock::now();  // it ran freely until here
+                return true;
+            }
+        }
+        return fail("its thread made no system call outside the allocator and the loader for " +
+                    std::to_string(kSafePointWait.count()) + " s: no safe point to load the library");
     }
 
     // Copies `text` (with its NUL) onto the thread's stack below the red zone; returns its address.
@@ -132,7 +185,12 @@ public:
     uint64_t release() {
         if (!seized_) return stopped_us_;
         if (saved_regs_.rsp != 0) {
-            ptrace(PTRACE_SETREGS, thread_, nullptr, &saved_regs_);
+            user_regs_struct regs = saved_regs_;
+            if (at_syscall_entry_) {  // run the system call it was entering, from its instruction again
+                regs.rip -= 2;        // syscall is 0f 05
+                regs.rax = regs.orig_rax;
+            }
+            ptrace(PTRACE_SETREGS, thread_, nullptr, &regs);
             if (have_xstate_) {
                 iovec vector{xstate_.data(), xstate_.size()};
                 ptrace(PTRACE_SETREGSET, thread_, reinterpret_cast<void*>(NT_X86_XSTATE), &vector);
@@ -163,7 +221,9 @@ private:
     }
 
     pid_t pid_, thread_;
+    std::vector<std::pair<uint64_t, uint64_t>> loader_;  // the dynamic loader's mappings
     bool seized_ = false;
+    bool at_syscall_entry_ = false;
     user_regs_struct saved_regs_{};
     user_fpregs_struct saved_fpregs_{};
     std::vector<unsigned char> xstate_;
@@ -246,8 +306,9 @@ InjectionResult injectAndCall(const InjectionRequest& request) {
         result.error = "process " + std::to_string(request.pid) + " has no dlopen in its libc or libdl (not glibc?)";
         return result;
     }
+    const auto loader_ranges = mappedRanges(request.pid, "ld-linux");
     for (pid_t thread_id : threadsByPreference(request.pid)) {
-        BorrowedThread thread(request.pid, thread_id);
+        BorrowedThread thread(request.pid, thread_id, loader_ranges);
         if (!thread.stop()) {
             if (errno == ESRCH && thread.error().empty()) continue;  // that thread ended meanwhile: the next one
             if (errno == EPERM && thread.error().empty()) {

@@ -55,6 +55,7 @@ ElfFile readElf(int fd) {
 // /proc/PID/maps lines: address range, offset and path of each file mapping.
 struct Mapping {
     uint64_t start = 0;
+    uint64_t end = 0;
     uint64_t offset = 0;
     std::string path;
 };
@@ -71,6 +72,7 @@ std::vector<Mapping> mappingsOf(pid_t pid) {
         if (path.empty() || path[0] != '/') continue;
         Mapping mapping;
         mapping.start = std::stoull(range.substr(0, range.find('-')), nullptr, 16);
+        mapping.end = std::stoull(range.substr(range.find('-') + 1), nullptr, 16);
         mapping.offset = std::stoull(offset, nullptr, 16);
         mapping.path = path;
         mappings.push_back(mapping);
@@ -98,6 +100,14 @@ std::optional<MappedFile> findMappedFile(pid_t pid, const std::string& file_pref
         return MappedFile{mapping.path, mapping.start - first_load};
     }
     return std::nullopt;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> mappedRanges(pid_t pid, const std::string& file_prefix) {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    for (const Mapping& mapping : mappingsOf(pid))
+        if (fs::path(mapping.path).filename().string().rfind(file_prefix, 0) == 0)
+            ranges.emplace_back(mapping.start, mapping.end);
+    return ranges;
 }
 
 uint64_t functionAddress(pid_t pid, const MappedFile& file, const std::string& name) {

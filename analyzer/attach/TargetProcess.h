@@ -27,6 +27,9 @@ std::string unattachableReason(pid_t pid);
 // The first mapping whose file name starts with `file_prefix` ("libc.so", "libleakscope-attach").
 std::optional<MappedFile> findMappedFile(pid_t pid, const std::string& file_prefix);
 
+// Address ranges [start, end) of every mapping of the file whose name starts with `file_prefix`.
+std::vector<std::pair<uint64_t, uint64_t>> mappedRanges(pid_t pid, const std::string& file_prefix);
+
 // Address in the process of the function `name` defined in `file`'s .dynsym, or 0.
 uint64_t functionAddress(pid_t pid, const MappedFile& file, const std::string& name);
 
