@@ -192,6 +192,23 @@ int main(int argc, char** argv) {
     addGateOptions(*run, run_options.gate, true);
     run->add_option("PROG", run_options.program, "Program and its arguments (after --)");
 
+    AttachOptions attach_options;
+    auto* attach = app.add_subcommand("attach", "Track a running process from now on, then report (docs/attach.md)");
+    attach->add_option("PID", attach_options.pid, "Process id")->required()->check(kNonEmpty);
+    attach->add_option("--out", attach_options.out_dir,
+                       "Snapshot directory, new or empty (default ./leakscope-out/<name>-<pid of leakscope>)")
+        ->check(kNonEmpty);
+    attach->add_option("--interval", attach_options.interval_ms, "Snapshot every MS milliseconds (0: first and last only)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 86400000));
+    attach->add_option("--duration", attach_options.duration_s, "Detach after SECONDS (default: at Ctrl-C)")
+        ->check(CLI::Range(0.0, 31536000.0));
+    attach->add_option("--depth", attach_options.depth, "Frames per stack")->check(CLI::Range(1, 256));
+    attach->add_flag("--force", attach_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
+    attach->add_flag("--check", attach_options.check, "Gate the report: exit 1 on a leak");
+    addReportOptions(*attach, attach_options.report);
+    addGateOptions(*attach, attach_options.gate, true);
+
     // Everything after run's `--` is the program's own command line, taken verbatim: CLI11 would
     // otherwise judge the program's flags (`-- prog --leak`) as its own.
     int parsed_argc = argc;
@@ -248,6 +265,7 @@ int main(int argc, char** argv) {
         if (*check) return runCheck(check_options, check_gate);
         if (*snap) return runSnap(snap_pid, snap_label);
         if (*run) return runProgram(std::move(run_options));
+        if (*attach) return runAttach(std::move(attach_options));
     } catch (const std::exception& e) {
         std::cerr << "leakscope: " << app.get_subcommands().front()->get_name() << ": " << e.what() << "\n";
     }

@@ -16,6 +16,8 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS leakscope_analyzer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS leakscope_preload LIBRARY DESTINATION lib/leakscope)
+# `leakscope attach` loads this copy (dynamic TLS) into running processes; it looks next to the preload.
+install(TARGETS leakscope_attach_preload LIBRARY DESTINATION lib/leakscope)
 install(FILES ${PROJECT_SOURCE_DIR}/include/leakscope/leakscope.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/leakscope)
 
 set(LEAKSCOPE_CMAKE_DIR lib/cmake/leakscope)

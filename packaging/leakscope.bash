@@ -2,7 +2,7 @@
 _leakscope() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-    local commands="run report check diff snap show"
+    local commands="run attach report check diff snap show"
     local report="--label --warmup --format --output --source-root --color --all --alloc-fn --show-suppressed --no-default-suppressions --source-url --strict --help"
     local gate="--max-bytes-per-cycle --max-handles-per-cycle --max-exit-bytes --fail-on --suppressions --baseline --update-baseline"
     local command="" i
@@ -32,6 +32,7 @@ _leakscope() {
         diff) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--format --output --help" -- "$cur")) || COMPREPLY=($(compgen -f -X '!*.lksnap' -- "$cur")) ;;
         show) COMPREPLY=($(compgen -f -X '!*.lksnap' -- "$cur")) ;;
         snap) COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur")) ;;
+        attach) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--out --force --interval --duration --depth --check $report $gate" -- "$cur")) || COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur")) ;;
     esac
 }
 complete -F _leakscope leakscope

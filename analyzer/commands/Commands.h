@@ -52,12 +52,25 @@ struct RunOptions {
     std::vector<std::string> program;
 };
 
+struct AttachOptions {
+    std::string pid;
+    std::string out_dir;
+    int depth = 0;            // 0: the preload's default
+    int interval_ms = 1000;   // periodic snapshot; 0: only the first and the last
+    double duration_s = 0;    // 0: until Ctrl-C (SIGINT/SIGTERM) or the process ends
+    bool force = false;
+    bool check = false;
+    ReportOptions report;     // inputs filled with out_dir after the detach
+    GateOptions gate;
+};
+
 int runShow(const std::string& file);
 int runDiff(const std::string& before, const std::string& after, const std::vector<OutputRequest>& outputs);
 int runReport(const ReportOptions& options);
 int runCheck(const ReportOptions& options, const GateOptions& gate);
 int runSnap(const std::string& pid, const std::string& label);
 int runProgram(RunOptions options);
+int runAttach(AttachOptions options);  // commands/AttachCommand.cpp, docs/attach.md
 
 // Loads the inputs, analyses them, applies the gate (`gate` nullptr: the default gate, for the
 // verdict only), writes every requested output. Returns kExitLeakFound only when `gate` is given.

@@ -26,9 +26,18 @@ std::atomic<int> gResolveState{0};
 // Set on the thread doing the resolution: its nested hook calls (from inside dlsym) must not wait.
 thread_local bool tResolvingHere __attribute__((tls_model("initial-exec"))) = false;
 
+// RTLD_NEXT when preloaded; RTLD_DEFAULT once resolveRealFunctionsGlobally() ran (attach). A bool,
+// not the handle: RTLD_NEXT is a cast, so an atomic holding it would be initialised dynamically, after
+// the hooks and the constructor have already looked functions up (and found 0, RTLD_DEFAULT: ourselves).
+constinit std::atomic<bool> gResolveGlobally{false};
+
+void* lookUpReal(const char* name) noexcept {
+    return dlsym(gResolveGlobally.load(std::memory_order_acquire) ? RTLD_DEFAULT : RTLD_NEXT, name);
+}
+
 template <typename Function>
 void lookUp(Function& slot, const char* name) noexcept {
-    slot = reinterpret_cast<Function>(dlsym(RTLD_NEXT, name));
+    slot = reinterpret_cast<Function>(lookUpReal(name));
 }
 
 }  // namespace
@@ -90,10 +99,12 @@ const RealAllocator& realAllocator() noexcept {
     return gReal;
 }
 
+void resolveRealFunctionsGlobally() noexcept { gResolveGlobally.store(true, std::memory_order_release); }
+
 void* resolveNext(const char* name) noexcept {
     ReentryGuard guard;  // dlsym allocates; those allocations are the tracker's, not the program's
     realAllocator();
-    return dlsym(RTLD_NEXT, name);
+    return lookUpReal(name);
 }
 
 }  // namespace leakscope::preload

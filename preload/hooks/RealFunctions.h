@@ -33,6 +33,12 @@ size_t bootstrapSize(const void* pointer) noexcept;
 
 void* resolveNext(const char* name) noexcept;  // tracker/TrackerCore.h
 
+// `leakscope attach` (preload/attach/): the library was dlopen'd RTLD_LOCAL, not preloaded, so the
+// definition after it (RTLD_NEXT, its own dependencies) need not be the one the program binds to;
+// the real functions are then what the global scope resolves (RTLD_DEFAULT), which never holds this
+// library. Called before the first hook can run, so nothing was resolved the other way.
+void resolveRealFunctionsGlobally() noexcept;
+
 // The real function behind one interposed symbol, resolved on first use through the core's
 // resolveNext (tracker/TrackerCore.h). A constinit static of it needs no __cxa_guard, which must
 // not be entered from a vfork child or a half-dead process. Lock-free: two threads racing resolve twice and store the same pointer.

@@ -11,6 +11,19 @@ namespace {
 
 Config gConfig;
 
+// Where settings come from: the environment, or (`leakscope attach`) the text the injector passed,
+// "NAME=value" lines copied here with each newline turned into a NUL.
+char gSettingsText[8192];
+bool gFromText = false;
+
+const char* setting(const char* name) noexcept {
+    if (!gFromText) return getenv(name);
+    size_t length = std::strlen(name);
+    for (const char* entry = gSettingsText; *entry; entry += std::strlen(entry) + 1)
+        if (std::strncmp(entry, name, length) == 0 && entry[length] == '=') return entry + length + 1;
+    return nullptr;
+}
+
 // Strict unsigned decimal: digits only, no sign, no overflow.
 bool parseUnsigned(const char* text, uint64_t* value) noexcept {
     if (!text || !*text) return false;
@@ -33,7 +46,7 @@ bool copyString(char* out, size_t size, const char* text) noexcept {
 }
 
 void readDepth() noexcept {
-    const char* text = getenv("LEAKSCOPE_DEPTH");
+    const char* text = setting("LEAKSCOPE_DEPTH");
     if (!text) return;
     uint64_t value = 0;
     if (parseUnsigned(text, &value) && value >= 1 && value <= 256) {
@@ -44,7 +57,7 @@ void readDepth() noexcept {
 }
 
 void readTrack() noexcept {
-    const char* text = getenv("LEAKSCOPE_TRACK");
+    const char* text = setting("LEAKSCOPE_TRACK");
     if (!text) return;
     bool memory = false, handles = false;
     const char* item = text;
@@ -68,7 +81,7 @@ void readTrack() noexcept {
 }
 
 void readInterval() noexcept {
-    const char* text = getenv("LEAKSCOPE_INTERVAL_MS");
+    const char* text = setting("LEAKSCOPE_INTERVAL_MS");
     if (!text) return;
     uint64_t value = 0;
     if (parseUnsigned(text, &value) && value <= 86400000ull * 365) {
@@ -80,7 +93,7 @@ void readInterval() noexcept {
 
 // A 0/1 switch; anything else keeps the default with one warning.
 void readSwitch(const char* name, bool* value) noexcept {
-    const char* text = getenv(name);
+    const char* text = setting(name);
     if (!text) return;
     if (std::strcmp(text, "1") == 0) {
         *value = true;
@@ -92,7 +105,7 @@ void readSwitch(const char* name, bool* value) noexcept {
 }
 
 void readLogLevel() noexcept {
-    const char* text = getenv("LEAKSCOPE_LOG");
+    const char* text = setting("LEAKSCOPE_LOG");
     if (!text) return;
     static constexpr struct {
         const char* name;
@@ -129,14 +142,14 @@ void makeAbsolute(char* directory, size_t capacity) noexcept {
 }
 
 void readOutputDir() noexcept {
-    const char* text = getenv("LEAKSCOPE_OUTPUT_DIR");
+    const char* text = setting("LEAKSCOPE_OUTPUT_DIR");
     if (text && !(*text && copyString(gConfig.output_dir, sizeof(gConfig.output_dir), text)))
         logMessage(LogLevel::Warn, "LEAKSCOPE_OUTPUT_DIR is empty or longer than 4095 bytes; using ./leakscope-out");
     makeAbsolute(gConfig.output_dir, sizeof(gConfig.output_dir));
 }
 
 void readSnapSignal() noexcept {
-    const char* text = getenv("LEAKSCOPE_SNAP_SIGNAL");
+    const char* text = setting("LEAKSCOPE_SNAP_SIGNAL");
     if (!text) return;
     uint64_t value = 0;
     if (parseUnsigned(text, &value) && value >= 1 && value <= static_cast<uint64_t>(SIGRTMAX) && value != SIGKILL &&
@@ -174,16 +187,13 @@ void readReachability() noexcept {
 }
 
 void readFailAlloc() noexcept {
-    const char* text = getenv("LEAKSCOPE_FAIL_ALLOC");
+    const char* text = setting("LEAKSCOPE_FAIL_ALLOC");
     if (!text || !*text) return;
     if (copyString(gConfig.fail_alloc, sizeof(gConfig.fail_alloc), text)) return;
     logMessage(LogLevel::Warn, "LEAKSCOPE_FAIL_ALLOC is longer than 1023 bytes; fault injection is off");
 }
 
-}  // namespace
-
-void loadConfig() noexcept {
-    rememberStartingStderr();  // runs in the preload's constructor: fd 2 is still the starting one
+void readSettings() noexcept {
     gConfig.starting_euid = geteuid();
     readLogLevel();  // first, so that the other warnings honour LEAKSCOPE_LOG=off
     readOutputDir();
@@ -195,6 +205,30 @@ void loadConfig() noexcept {
     readSnapSignal();
     readFailAlloc();
     readReachability();
+}
+
+}  // namespace
+
+void loadConfig() noexcept {
+    rememberStartingStderr();  // runs in the preload's constructor: fd 2 is still the starting one
+    readSettings();
+}
+
+bool loadConfigFromText(const char* text) noexcept {
+    size_t length = std::strlen(text);
+    if (length >= sizeof(gSettingsText) - 1) return false;
+    gConfig = Config{};
+    std::memcpy(gSettingsText, text, length + 1);
+    gSettingsText[length + 1] = '\0';  // the list ends with an empty entry
+    for (size_t i = 0; i < length; ++i)
+        if (gSettingsText[i] == '\n') gSettingsText[i] = '\0';
+    gFromText = true;
+    setLogLevel(LogLevel::Off);  // so that a bad value in the text is not reported on the program's stderr
+    readSettings();
+    // An attached process's stderr is the program's, which the tool never writes to: the injector
+    // checks the values it passes, and messages stay off whatever LEAKSCOPE_LOG says.
+    setLogLevel(LogLevel::Off);
+    return true;
 }
 
 const Config& config() noexcept { return gConfig; }

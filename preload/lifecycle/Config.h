@@ -34,6 +34,9 @@ struct Config {
 
 // Reads the environment (getenv only: safe before main). Called once by the core's initialisation.
 void loadConfig() noexcept;
+// `leakscope attach`: the same settings from "NAME=value" lines (the injector's text, not the
+// target's environment); returns false when the text is too long (8 KiB).
+bool loadConfigFromText(const char* text) noexcept;
 const Config& config() noexcept;
 
 }  // namespace leakscope::preload

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "lifecycle/Config.h"
 #include "tables/EventStore.h"
 #include "tracker/FaultInjection.h"
+#include "tracker/MemoryTracker.h"
 #include "tables/LiveTable.h"
 #include "lifecycle/Log.h"
 #include "unwind/ModuleMap.h"
@@ -33,6 +35,9 @@ std::atomic<bool> gTornDown{false};
 std::atomic<bool> gMemoryOn{false};
 std::atomic<uint64_t> gProcessStartNs{0};
 std::atomic<uint64_t> gPid{0};
+// Loaded by `leakscope attach` and tracking now (between leakscope_attach_start and the detach).
+std::atomic<bool> gAttached{false};
+bool gPreloaded = false;  // the constructor found this copy preloaded (set once, before any attach)
 
 uint64_t monotonicNs() noexcept {
     timespec now{};
@@ -73,6 +78,13 @@ void parentAfterFork() noexcept {
 
 void childAfterFork() noexcept {
     unlockTrackerAfterFork();
+    if (gAttached.load(std::memory_order_acquire)) {
+        // `leakscope attach` watches one process: a child of it keeps the patched entries, as
+        // pass-through hooks, and writes nothing.
+        stopAttachedTracking();
+        tForkLocksHeld = false;
+        return;
+    }
     resetSnapshotStateInChild();
     resetThreadStateInChild();
     gPid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
@@ -83,6 +95,23 @@ void childAfterFork() noexcept {
         if (config().track_handles) handles::afterForkInChild();
         triggers::restartInChild();
     }
+}
+
+// True when this copy of the library is in the global scope, i.e. it was preloaded. A copy that
+// `leakscope attach` dlopen'd (RTLD_LOCAL) is not: its constructor leaves the process alone and
+// leakscope_attach_start initialises instead. The lookup goes through the main program's handle,
+// whose scope is the global one (RTLD_DEFAULT would search this library's own scope too); the
+// handle is not closed (dlclose is one of our hooks, and the main program cannot be unloaded).
+bool globalScopeIsThisCopy() noexcept {
+    void* program = dlopen(nullptr, RTLD_NOW);
+    void* found = program ? dlsym(program, "leakscope_preload_active") : nullptr;
+    if (!found) {
+        dlerror();  // the program's next dlerror() must not report our lookup
+        return false;
+    }
+    Dl_info found_info{}, own_info{};
+    return dladdr(found, &found_info) && dladdr(reinterpret_cast<void*>(&findOwnModule), &own_info) &&
+           found_info.dli_fbase == own_info.dli_fbase;
 }
 
 }  // namespace
@@ -159,6 +188,8 @@ void unlockTrackerAfterFork() noexcept {
 // getenv() would see no LEAKSCOPE_* at all: set it here, to the value libc is about to give it.
 __attribute__((constructor(101))) void initialiseTracker(int, char**, char** envp) noexcept {
     if (!environ && envp) environ = envp;
+    if (!globalScopeIsThisCopy()) return;  // dlopen'd by `leakscope attach` (preload/attach/)
+    gPreloaded = true;
     ReentryGuard guard;
     realAllocator();
     if (!ensureCoreTables()) {
@@ -195,11 +226,53 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
 
 // Return from main and exit() end here (after the program's own static destructors).
 __attribute__((destructor(101))) void finishTracker() noexcept {
-    if (!trackerConfigured()) return;
+    if (!trackerActive()) return;  // never started, or detached by `leakscope attach`
     runDeferredWork();
     takeExitSnapshot();
     gMemoryOn.store(false, std::memory_order_relaxed);
     gTornDown.store(true, std::memory_order_relaxed);
 }
+
+AttachStart startAttachedTracking(const char* settings) noexcept {
+    if (gPreloaded) return AttachStart::Preloaded;
+    if (gAttached.load(std::memory_order_acquire)) return AttachStart::AlreadyAttached;
+    // No hook is patched yet: nothing else runs in the tracker while this sets it up.
+    resolveRealFunctionsGlobally();
+    ReentryGuard guard;
+    realAllocator();
+    if (!ensureCoreTables()) return AttachStart::Failed;
+    if (!loadConfigFromText(settings)) return AttachStart::BadSettings;
+    static bool initialised_once = false;  // what survives a detach and serves the next attach
+    if (!initialised_once) {
+        dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
+        unwinder::initialise();
+        pthread_atfork(prepareFork, parentAfterFork, childAfterFork);
+        initialised_once = true;
+    }
+    // A new window: what an earlier attach recorded was freed and closed since without the hooks.
+    live_table::clear();
+    event_store::clear();
+    memory::beginAttachWindow();
+    module_map::refresh();
+    gPid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
+    gProcessStartNs.store(monotonicNs(), std::memory_order_relaxed);
+    if (config().track_handles) {
+        handles::afterForkInChild();  // an earlier window's records become inherited (and are reconciled)
+        handles::initialise();        // the fds open now: inherited, a baseline
+    }
+    gTornDown.store(false, std::memory_order_release);
+    gConfigured.store(true, std::memory_order_release);
+    gMemoryOn.store(config().track_memory, std::memory_order_release);
+    gAttached.store(true, std::memory_order_release);
+    return AttachStart::Started;
+}
+
+void stopAttachedTracking() noexcept {
+    gMemoryOn.store(false, std::memory_order_release);
+    gTornDown.store(true, std::memory_order_release);
+    gAttached.store(false, std::memory_order_release);
+}
+
+bool attachedTracking() noexcept { return gAttached.load(std::memory_order_acquire); }
 
 }  // namespace leakscope::preload

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <unistd.h>
 
+#include "attach/AttachSession.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/Log.h"
 #include "tracker/ThreadState.h"
@@ -64,7 +65,8 @@ std::atomic<bool> gToolThreadStop{false};
 std::atomic<pid_t> gToolThreadId{0};      // its kernel id once it runs
 std::atomic<bool> gToolThreadDone{false};  // it has left its loop
 pthread_t gToolThread;
-bool gToolThreadRunning = false;  // changed only by the thread that starts/stops it (constructor, hooks)
+bool gToolThreadRunning = false;  // changed only by the thread that starts/stops it (constructor, hooks), or by
+                                  // the tool thread itself when an attach session ends (no thread joins it then)
 
 void* toolThreadLoop(void*) {
     int on_this_stack = 0;
@@ -77,6 +79,8 @@ void* toolThreadLoop(void*) {
     timespec interval{static_cast<time_t>(interval_ms / 1000), static_cast<long>((interval_ms % 1000) * 1000000)};
     timespec next{};
     clock_gettime(CLOCK_MONOTONIC, &next);
+    attach::onToolThreadStart();
+    bool session_ended = false;
     while (!gToolThreadStop.load(std::memory_order_acquire)) {
         siginfo_t info;
         int received;
@@ -109,6 +113,15 @@ void* toolThreadLoop(void*) {
         } else if (interval_ms != 0) {
             takeSnapshot("interval", snapshot::Trigger::Interval);
         }
+        if (attach::onToolThreadWake()) {
+            session_ended = true;
+            break;
+        }
+    }
+    if (session_ended) {
+        // `leakscope attach` ended its session: nobody joins this thread, the next attach starts its own.
+        gToolThreadRunning = false;
+        pthread_detach(pthread_self());
     }
     gToolThreadDone.store(true, std::memory_order_release);
     return nullptr;
@@ -156,30 +169,30 @@ void stopToolThread() noexcept {
     gToolThreadRunning = false;
 }
 
-// "<dir>/.request-<pid>"
-bool requestFilePath(char* out, size_t capacity) noexcept {
+}  // namespace
+
+// "<dir><prefix><pid>" (prefix "/.request-": the external request's label file).
+bool outputDirPidFile(const char* prefix, char* out, size_t capacity) noexcept {
     char pid_text[24];
     int length = 0;
     for (uint64_t pid = trackedPid(); pid || length == 0; pid /= 10) pid_text[length++] = static_cast<char>('0' + pid % 10);
     const char* directory = config().output_dir;
     size_t directory_length = std::strlen(directory);
-    static constexpr char kPrefix[] = "/.request-";
-    if (directory_length + sizeof(kPrefix) + static_cast<size_t>(length) >= capacity) return false;
+    size_t prefix_length = std::strlen(prefix);
+    if (directory_length + prefix_length + static_cast<size_t>(length) >= capacity) return false;
     std::memcpy(out, directory, directory_length);
-    std::memcpy(out + directory_length, kPrefix, sizeof(kPrefix) - 1);
-    size_t used = directory_length + sizeof(kPrefix) - 1;
+    std::memcpy(out + directory_length, prefix, prefix_length);
+    size_t used = directory_length + prefix_length;
     while (length > 0) out[used++] = pid_text[--length];
     out[used] = '\0';
     return true;
 }
 
-}  // namespace
-
 void takeExternalSnapshot() noexcept {
     ReentryGuard guard;
     char label[snapshot::kLabelCapacity] = "external";
     char path[4200];
-    if (requestFilePath(path, sizeof(path))) {
+    if (outputDirPidFile("/.request-", path, sizeof(path))) {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0) {
             char text[snapshot::kLabelCapacity] = {};

@@ -313,7 +313,7 @@ void resetSnapshotStateInChild() noexcept {
 
 void takeSnapshot(const char* label, snapshot::Trigger trigger) noexcept {
     ReentryGuard guard;
-    if (!trackerConfigured() || gExitWritten.load(std::memory_order_acquire) || sandboxed()) return;
+    if (!trackerActive() || gExitWritten.load(std::memory_order_acquire) || sandboxed()) return;
     if (static_cast<uint64_t>(getpid()) != trackedPid()) return;  // a vfork child shares our memory
     int saved_errno = errno;
     // The reachability scan reads this thread's stack from here up: below are only the tool's frames.

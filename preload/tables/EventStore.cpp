@@ -59,6 +59,16 @@ void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) 
 }
 
 void releaseLockOwnedHere() noexcept { gLock.releaseIfOwnedHere(); }
+
+void clear() noexcept {
+    SpinLockHolder hold(gLock);
+    for (KindStore& store : gStores) {
+        store.stored = 0;
+        store.seen.store(0, std::memory_order_relaxed);
+    }
+    gDropped.store(0, std::memory_order_relaxed);
+}
+
 void lockForFork() noexcept { gLock.lock(); }
 void unlockAfterFork() noexcept { gLock.unlock(); }
 

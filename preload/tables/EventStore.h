@@ -25,6 +25,9 @@ void forEach(void (*visit)(const snapshot::EventRecord&, void*), void* context) 
 // longjmp recovery (tracker/ThreadState.h): the store's lock, when this thread owns it, is released.
 void releaseLockOwnedHere() noexcept;
 
+// Forgets every event and count (a new `leakscope attach` window).
+void clear() noexcept;
+
 void lockForFork() noexcept;
 void unlockAfterFork() noexcept;
 

@@ -139,6 +139,21 @@ bool initialise() noexcept {
     return true;
 }
 
+void clear() noexcept {
+    if (!gReady.load(std::memory_order_acquire)) return;
+    for (size_t i = 0; i < kShardCount; ++i) {
+        Shard& shard = gShards[i];
+        SpinLockHolder hold(shard.lock);
+        // An empty shard's slots are all zero already (deletion shifts back, leaving no tombstones);
+        // a used one gets fresh zero pages from the kernel instead of being written (and committed).
+        if (shard.used != 0 &&
+            madvise(static_cast<void*>(shard.slots), shard.capacity * sizeof(Slot), MADV_DONTNEED) != 0)
+            std::memset(static_cast<void*>(shard.slots), 0, shard.capacity * sizeof(Slot));
+        shard.used = 0;
+        shard.counters = LiveCounters{};
+    }
+}
+
 bool ready() noexcept { return gReady.load(std::memory_order_acquire); }
 
 namespace {

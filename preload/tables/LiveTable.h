@@ -39,6 +39,9 @@ namespace live_table {
 // Maps the shards (called once from the core's first-use initialisation). False if mmap failed.
 bool initialise() noexcept;
 bool ready() noexcept;
+// Forgets every entry and counter (a new `leakscope attach` window: what the previous one recorded
+// was freed since without the hooks seeing it).
+void clear() noexcept;
 
 // Adds an entry and counts an allocation. A pointer already present (a free the tracker missed) is
 // overwritten. Returns false when the table could not grow (the allocation is then untracked).

@@ -19,6 +19,10 @@ namespace {
 // Live bytes of tracked blocks, kept globally only for the peak (the shards hold the exact counters).
 std::atomic<int64_t> gLiveBytes{0};
 std::atomic<int64_t> gPeakLiveBytes{0};
+// `leakscope attach`: a pointer the table does not know may be a block from before the attach.
+std::atomic<bool> gUnknownFreesSilent{false};
+
+bool unknownFreeIsBad(bool owned) noexcept { return owned && !gUnknownFreesSilent.load(std::memory_order_relaxed); }
 
 void adjustLiveBytes(int64_t delta) noexcept {
     if (delta == 0) return;
@@ -104,7 +108,7 @@ void recordFree(void* pointer, bool owned) noexcept {
         if (removed.sequence != 0) adjustLiveBytes(-static_cast<int64_t>(removed.size));
         return;
     }
-    if (owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), 0);
+    if (unknownFreeIsBad(owned)) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), 0);
 }
 
 namespace {
@@ -122,7 +126,8 @@ void* reallocateWith(void* pointer, size_t size, bool owned, RealResize real_res
     {
         ErrnoKeeper keep_errno;
         known = live_table::detach(addressOf(pointer), &old);
-        if (!known && owned) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), size);
+        if (!known && unknownFreeIsBad(owned))
+            recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), size);
     }
     void* result = real_resize(pointer, size);
     ErrnoKeeper keep_errno;  // from here on errno is the real realloc's
@@ -188,6 +193,12 @@ size_t resizeInPlace(void* pointer, size_t size, size_t extra, bool owned,
     live_table::insertResizedInPlace(old, fresh);
     if (tracked) adjustLiveBytes(static_cast<int64_t>(recorded) - static_cast<int64_t>(old.size));
     return result;
+}
+
+void beginAttachWindow() noexcept {
+    gUnknownFreesSilent.store(true, std::memory_order_relaxed);
+    gLiveBytes.store(0, std::memory_order_relaxed);
+    gPeakLiveBytes.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace memory

@@ -46,6 +46,8 @@ uint64_t processStartNs() noexcept;
 // This process's pid as the tracker knows it (differs from getpid() in a vfork child).
 uint64_t trackedPid() noexcept;
 
+// "<output dir><prefix><pid>" into out (false when it does not fit): the request files.
+bool outputDirPidFile(const char* prefix, char* out, size_t capacity) noexcept;
 // Reads <dir>/.request-<pid> (label, deleted after reading) and takes an External snapshot.
 void takeExternalSnapshot() noexcept;
 // The exit snapshot, written at most once per process; later snapshots are refused.
@@ -80,5 +82,13 @@ bool forkLocksHeldHere() noexcept;
 // fork(): every tracker lock, in one fixed order.
 void lockTrackerForFork() noexcept;
 void unlockTrackerAfterFork() noexcept;
+
+// `leakscope attach` (preload/attach/): the tracker's start in a running process that dlopen'd this
+// library. `settings` are "NAME=value" lines (docs/attach.md). Until then and after the stop the
+// hooks are pass-through; the stop is final for this window, a later attach starts a new one.
+enum class AttachStart { Started, Preloaded, AlreadyAttached, BadSettings, Failed };
+AttachStart startAttachedTracking(const char* settings) noexcept;
+void stopAttachedTracking() noexcept;
+bool attachedTracking() noexcept;
 
 }  // namespace leakscope::preload
