@@ -1,6 +1,7 @@
 #include "core/Symbolizer.h"
 
 #include "core/Hex.h"
+#include "core/SymbolIndex.h"
 #include "leakscope/ReturnAddress.h"
 
 #include <cxxabi.h>
@@ -117,9 +118,8 @@ private:
 
     std::vector<SymbolizedFrame> describe(uint64_t address) {
         std::vector<SymbolizedFrame> frames;
-        GElf_Off symbol_offset = 0;
-        GElf_Sym symbol;
-        const char* symbol_name = dwfl_module_addrinfo(module_, address, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
+        if (!symbols_) symbols_ = std::make_unique<SymbolIndex>(module_);
+        const char* symbol_name = symbols_->name(address);
         std::string file;
         int line = 0;
         if (Dwfl_Line* source = dwfl_module_getsrc(module_, address)) {
@@ -171,6 +171,7 @@ private:
     Dwfl* dwfl_ = nullptr;
     Dwfl_Module* module_ = nullptr;
     bool build_id_matches_ = false;
+    std::unique_ptr<SymbolIndex> symbols_;  // read on the first lookup
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
 };
 
