@@ -160,6 +160,9 @@ TEST_CASE("attach names the leaking function of a daemon started without the too
         auto requests = requestsIn(lt::readFile(daemon.data));
         return !requests.empty() && requests.back().released == 64;
     }));
+    // Enough interval snapshots for the growth rule to judge (docs/analysis.md), however slow the machine:
+    // the window is counted in snapshots, not in seconds.
+    REQUIRE(waitFor([&] { return lt::listSnapshots(dir.path() + "/snapshots").size() >= 12; }));
     kill(attach.pid(), SIGINT);  // Ctrl-C ends the attach
     int attach_status = attach.wait();
     INFO("attach stderr: " << attach.err());
@@ -236,7 +239,7 @@ TEST_CASE("attach reports what it captured when the process exits while attached
     lt::TemporaryDirectory dir;
     Daemon daemon(dir.path());
     Background attach(attachArgs(daemon.pid(), dir.path(), {"--check"}), dir.path() + "/attach");
-    bool attached = waitFor([&] { return lt::listSnapshots(dir.path() + "/snapshots").size() >= 8 || !attach.err().empty() && attach.err().find("attached to") == std::string::npos; });
+    bool attached = waitFor([&] { return lt::listSnapshots(dir.path() + "/snapshots").size() >= 12 || !attach.err().empty() && attach.err().find("attached to") == std::string::npos; });
     if (lt::listSnapshots(dir.path() + "/snapshots").empty()) {
         int code = attach.wait();
         skipUnlessPermitted({code, false, attach.out(), attach.err()});

@@ -10,11 +10,22 @@
  *   1006  a block whose only pointer is on another thread's stack (the thread waits in read()): reachable
  *   1007  a block whose only pointer is in a dlopen'ed module's data (argv[1]): still reachable
  *
+ * With REACH_DENY_CLONE=1 in the environment the program forbids clone(2) (EPERM; clone3, which
+ * pthread_create uses, stays allowed) with a seccomp filter it installs through the raw system call
+ * instruction, after its thread started: a filter no hook sees (as a sandbox library making its own
+ * system calls would install it), so the process stays tracked and its scan's clone fails.
+ *
  * Usage: reach_cases MODULE.so CYCLES [EXTRA]: EXTRA more 64-byte blocks on a second reachable list, to
  * make the heap as large as a test needs (the scan's budget). One leakscope_snapshot("cycle") per cycle (a no-op without the
  * tool, e.g. under valgrind). No pointer to a case block is kept in main's frame: every block is made
  * and stored by a noinline function, and the stack below main is scrubbed before each snapshot. */
 #include <dlfcn.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +103,30 @@ __attribute__((noinline)) static void scrub_stack(void) {
     __asm__ volatile("" : : "r"(area) : "memory");
 }
 
+/* prctl through the syscall instruction itself: neither libc's prctl nor syscall() is called. */
+static long raw_prctl(long option, long arg2, long arg3) {
+    long result;
+    register long r10 __asm__("r10") = 0;
+    register long r8 __asm__("r8") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "0"((long)__NR_prctl), "D"(option), "S"(arg2), "d"(arg3), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    return result;
+}
+
+static int deny_clone(void) {
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {sizeof(filter) / sizeof(filter[0]), filter};
+    return raw_prctl(PR_SET_NO_NEW_PRIVS, 1, 0) == 0 && raw_prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)&program) == 0
+               ? 0 : -1;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3 && argc != 4) {
         fprintf(stderr, "usage: reach_cases MODULE.so CYCLES [EXTRA]\n");
@@ -105,6 +140,8 @@ int main(int argc, char **argv) {
     char byte;
     if (read(g_ready[0], &byte, 1) != 1) return 5;
     keep_in_module(module);
+    const char *deny = getenv("REACH_DENY_CLONE");
+    if (deny && deny[0] == '1' && deny_clone() != 0) return 6;
     if (argc == 4) add_extra_blocks(atol(argv[3]));
     for (int cycle = 1; cycle <= cycles; ++cycle) {
         lose_previous_block();
