@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "attach/PtraceInjector.h"
 #include "attach/TargetProcess.h"
@@ -86,6 +87,38 @@ bool endSession(pid_t pid, uint64_t start_ticks, const fs::path& out_dir) {
     return false;
 }
 
+// The directories this attach creates for its snapshots, removed again (each only while still empty)
+// when the injection fails, so a refused attach leaves nothing behind.
+class DirectoriesMadeHere {
+public:
+    // Before the output directory is prepared: `path` and those of its parents that do not exist yet.
+    explicit DirectoriesMadeHere(const fs::path& path) {
+        std::error_code ec;
+        fs::path dir = fs::absolute(path, ec).lexically_normal();
+        if (!dir.has_filename()) dir = dir.parent_path();
+        if (ec) return;
+        // not_found only: a path that cannot be examined (EACCES) is not ours to remove.
+        for (; dir != dir.root_path() && fs::symlink_status(dir, ec).type() == fs::file_type::not_found;
+             dir = dir.parent_path())
+            made_.push_back(dir);
+    }
+    DirectoriesMadeHere(const DirectoriesMadeHere&) = delete;
+    DirectoriesMadeHere& operator=(const DirectoriesMadeHere&) = delete;
+    ~DirectoriesMadeHere() {
+        std::error_code ec;
+        for (const fs::path& dir : made_) fs::remove(dir, ec);  // refuses a directory that is not empty
+    }
+    // A directory made below the ones listed (innermost first).
+    void add(const fs::path& dir) {
+        std::error_code ec;
+        made_.insert(made_.begin(), fs::absolute(dir, ec).lexically_normal());
+    }
+    void keep() { made_.clear(); }
+
+private:
+    std::vector<fs::path> made_;  // innermost first
+};
+
 }  // namespace
 
 int runAttach(AttachOptions options) {
@@ -105,8 +138,10 @@ int runAttach(AttachOptions options) {
     library = fs::absolute(library).string();
 
     const std::string name = attach::processName(pid);
+    DirectoriesMadeHere made(options.out_dir.empty() ? fs::path("leakscope-out") : fs::path(options.out_dir));
     std::string out_dir = prepareOutputDirectory("attach", options.out_dir, options.force, name.empty() ? id : name);
     if (out_dir.empty()) return kExitInputError;
+    if (options.out_dir.empty()) made.add(out_dir);  // the default's own leakscope-out/NAME-PID
     out_dir = fs::absolute(out_dir).lexically_normal().string();
     if (out_dir.find('\n') != std::string::npos) return fail("--out must not contain a newline");
     // The process writes its snapshots as its own user: root attaching to another user's process
@@ -125,6 +160,7 @@ int runAttach(AttachOptions options) {
         attach::injectAndCall({pid, library, "leakscope_attach_start", settingsFor(options, out_dir)});
     if (!injected.ok) return fail(injected.error);
     if (injected.status != 0) return fail("process " + id + " " + startRefusal(injected.status));
+    made.keep();  // the process writes into it from now on
     registerAttach(id, start_ticks, out_dir);
     char stopped[32];
     std::snprintf(stopped, sizeof(stopped), "%.1f ms", static_cast<double>(injected.stopped_us) / 1000.0);

@@ -13,6 +13,7 @@
 
 #include "attach/AttachSession.h"
 #include "lifecycle/Config.h"
+#include "lifecycle/IntervalSchedule.h"
 #include "lifecycle/Log.h"
 #include "tracker/ThreadState.h"
 #include "hooks/Export.h"
@@ -23,6 +24,12 @@
 
 namespace leakscope::preload {
 namespace {
+
+uint64_t monotonicNs() noexcept {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
+}
 
 int requestSignal() noexcept { return config().snap_signal ? config().snap_signal : SIGRTMIN + 7; }
 
@@ -75,33 +82,18 @@ void* toolThreadLoop(void*) {
     sigset_t request;
     sigemptyset(&request);
     sigaddset(&request, requestSignal());
-    uint64_t interval_ms = config().interval_ms;
-    timespec interval{static_cast<time_t>(interval_ms / 1000), static_cast<long>((interval_ms % 1000) * 1000000)};
-    timespec next{};
-    clock_gettime(CLOCK_MONOTONIC, &next);
+    const uint64_t interval_ms = config().interval_ms;
+    IntervalSchedule schedule(monotonicNs(), interval_ms * 1000000);
     attach::onToolThreadStart();
     bool session_ended = false;
     while (!gToolThreadStop.load(std::memory_order_acquire)) {
         siginfo_t info;
-        int received;
+        int received = -1;
         if (interval_ms == 0) {
             received = sigwaitinfo(&request, &info);
         } else {
-            // The time left until the next interval snapshot, so a request does not delay it.
-            next.tv_sec += interval.tv_sec;
-            next.tv_nsec += interval.tv_nsec;
-            if (next.tv_nsec >= 1000000000) {
-                next.tv_nsec -= 1000000000;
-                ++next.tv_sec;
-            }
-            for (;;) {
-                timespec now{};
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                int64_t left = (next.tv_sec - now.tv_sec) * 1000000000ll + (next.tv_nsec - now.tv_nsec);
-                if (left <= 0) {
-                    received = -1;
-                    break;
-                }
+            // Until the next tick; a request answered meanwhile does not move it (IntervalSchedule.h).
+            while (const uint64_t left = schedule.waitFrom(monotonicNs())) {
                 timespec wait{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
                 received = sigtimedwait(&request, &info, &wait);
                 if (received >= 0 || gToolThreadStop.load(std::memory_order_acquire)) break;
@@ -112,6 +104,7 @@ void* toolThreadLoop(void*) {
             takeExternalSnapshot();
         } else if (interval_ms != 0) {
             takeSnapshot("interval", snapshot::Trigger::Interval);
+            schedule.tickTaken();
         }
         if (attach::onToolThreadWake()) {
             session_ended = true;

@@ -289,6 +289,32 @@ TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
         lt::writeFile(dir.path() + "/stop", "");
         CHECK(program.wait() == 0);
     }
+    SECTION("a library the process cannot load: nothing is left behind") {
+        // The injection itself fails (dlopen in the daemon refuses a file that is not ELF), after the
+        // output directory was made: the directories this attach made go again, the default's too.
+        Daemon daemon(dir.path());
+        lt::writeFile(dir.path() + "/not-a-library.so", "not an ELF file\n");
+        lt::ProcessOptions options;
+        options.set_env["LEAKSCOPE_ATTACH_LIBRARY"] = dir.path() + "/not-a-library.so";
+        auto nested = lt::runAnalyzer({"attach", daemon.pid(), "--out", dir.path() + "/new/deeper/s"}, options);
+        skipUnlessPermitted(nested);
+        CHECK(nested.exit_code == 2);
+        CHECK(oneLine(nested.err).find("could not load") != std::string::npos);
+        CHECK_FALSE(fs::exists(dir.path() + "/new"));
+        fs::create_directory(dir.path() + "/cwd");
+        options.working_directory = dir.path() + "/cwd";
+        auto by_default = lt::runAnalyzer({"attach", daemon.pid()}, options);
+        CHECK(by_default.exit_code == 2);
+        CHECK(fs::is_empty(dir.path() + "/cwd"));
+        // An --out that existed before stays, with what it held.
+        fs::create_directory(dir.path() + "/kept");
+        lt::writeFile(dir.path() + "/kept/notes.txt", "mine\n");
+        auto existing = lt::runAnalyzer({"attach", daemon.pid(), "--out", dir.path() + "/kept"}, options);
+        CHECK(existing.exit_code == 2);
+        CHECK(lt::readFile(dir.path() + "/kept/notes.txt") == "mine\n");
+        lt::writeFile(daemon.stop, "");
+        CHECK(daemon.process.wait() == 0);
+    }
     SECTION("another user's process, without the right to trace it") {
         if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) SKIP_TEST("needs root and setpriv to run as nobody");
         Daemon daemon(dir.path());
