@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach/AttachSession.h"
+#include "relocation/OptionalHooks.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/Log.h"
 #include "tracker/ThreadState.h"
@@ -113,6 +114,7 @@ void* toolThreadLoop(void*) {
         } else if (interval_ms != 0) {
             takeSnapshot("interval", snapshot::Trigger::Interval);
         }
+        relocation::redirectOptionalHooksInNewModules();
         if (attach::onToolThreadWake()) {
             session_ended = true;
             break;
