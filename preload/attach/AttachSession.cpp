@@ -11,18 +11,21 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include "attach/GotPatcher.h"
 #include "hooks/Export.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/Triggers.h"
+#include "relocation/DlEntries.h"
+#include "relocation/GotPatcher.h"
 #include "tracker/TrackerCore.h"
 #include "tracker/TrackerInternals.h"
 
-extern "C" void* leakscope_attach_dlopen(const char* file, int mode);   // AttachDlopen.cpp (assembly)
-extern "C" void* (*leakscope_attach_real_dlopen)(const char*, int);      // AttachDlopen.cpp
-
 namespace leakscope::preload::attach {
 namespace {
+
+using relocation::HookedSymbol;
+using relocation::loadedModuleGeneration;
+using relocation::redirectSlots;
+using relocation::restoreSlots;
 
 // The functions the preload interposes that an attach redirects: the allocator, the fd family (what
 // opens, duplicates and closes an fd), dlclose (the module map), _exit (the exit snapshot), and the
@@ -67,8 +70,9 @@ bool buildSymbolTable() noexcept {
     void* real_dlopen = dlsym(RTLD_DEFAULT, "dlopen");
     dlerror();  // a missing symbol set the error string the program's next dlerror() would read
     if (real_dlopen) {
-        leakscope_attach_real_dlopen = reinterpret_cast<void* (*)(const char*, int)>(real_dlopen);
-        gSymbols[count++] = HookedSymbol{"dlopen", reinterpret_cast<void*>(&leakscope_attach_dlopen), real_dlopen};
+        relocation::setRealDlFunctions(real_dlopen, nullptr);
+        relocation::setModuleLoadListener(redirectNewModules);
+        gSymbols[count++] = HookedSymbol{"dlopen", reinterpret_cast<void*>(&leakscope_dlopen_entry), real_dlopen};
     }
     gSymbolCount = count;
     return count > 0;
@@ -138,8 +142,8 @@ LEAKSCOPE_EXPORT int leakscope_attach_start(const char* settings) {
         return 4;
     }
     attach::gOwner = attach::ownerOf(settings);
-    attach::gGeneration.store(attach::loadedModuleGeneration(), std::memory_order_release);
-    attach::redirectSlots(attach::gSymbols, attach::gSymbolCount);
+    attach::gGeneration.store(relocation::loadedModuleGeneration(), std::memory_order_release);
+    relocation::redirectSlots(attach::gSymbols, attach::gSymbolCount);
     // A previous session's thread has left its loop (and detached itself); this one opens the window.
     triggers::resumeToolThread();
     errno = saved_errno;

@@ -7,12 +7,11 @@
 // program that probes `dlsym(RTLD_DEFAULT, "mallocx")` or declares `mallocx` weak to find out whether
 // jemalloc is there would otherwise take its jemalloc path without jemalloc.
 //
-// So each symbol is a GNU indirect function (STT_GNU_IFUNC). The dynamic linker asks its resolver for
-// the address when it binds a reference (at startup for eager and weak references, at the first call
-// for lazy ones, on every dlsym). The resolver looks the real function up behind libleakscope
-// (dlsym RTLD_NEXT, hooks/RealFunctions.h) and answers the hook when there is one, and nullptr when
-// there is none: a weak reference reads null and dlsym returns NULL, as without the tool (dlerror()
-// then says nothing instead of "undefined symbol", the one difference left).
+// So libleakscope.so does not export these names at all (an export, even a GNU indirect function that
+// answers NULL without jemalloc, is bound by libraries relocated before libleakscope, and glibc then
+// prints "Relink `LIB' with `libleakscope.so' for IFUNC symbol" on the program's stderr). When the
+// process has the real function, relocation/OptionalHooks.cpp points every module's slots for it at
+// the hook below, at start and after each dlopen, and answers the hook to dlsym.
 //
 // nallocx and sallocx only compute or query sizes and are not interposed; malloc_usable_size is
 // (AllocationHooks.cpp). Flags (MALLOCX_ALIGN, MALLOCX_ZERO, arena, tcache) reach the real call
@@ -21,7 +20,7 @@
 #include <cstddef>
 
 #include "hooks/AllocationSupport.h"
-#include "hooks/Export.h"
+#include "hooks/JemallocHooks.h"
 #include "hooks/RealFunctions.h"
 #include "tracker/MemoryTracker.h"
 
@@ -50,23 +49,9 @@ size_t alignmentOf(int flags) noexcept {
     return lg == 0 ? 16 : size_t{1} << lg;
 }
 
-// True once the dynamic linker has applied libleakscope's own relocations. A resolver can run before
-// that, when an object relocated earlier binds one of these symbols eagerly (LD_BIND_NOW, a weak
-// reference in a library; glibc then prints its "Relink" warning): no function outside this object
-// may be called yet, so the resolver answers the hook, which copes when the real function turns out
-// to be missing. Read through volatile: the compiler would otherwise fold the comparison to true.
-const void* const gSelf = &gSelf;
-bool selfRelocated() noexcept {
-    return *static_cast<const void* const volatile*>(&gSelf) == static_cast<const void*>(&gSelf);
-}
-
-template <typename Function>
-Function hookIfPresent(RealFunction<Function>& real, Function hook) noexcept {
-    return !selfRelocated() || real.get() ? hook : nullptr;
-}
-
-// The real release behind a freeing hook; without it (only when a resolver had to answer before it
-// could look, see selfRelocated), the block came from the process's malloc and free() is its release.
+// The real release behind a freeing hook; without it (a slot is redirected only when the real
+// function exists, so only a hook reached some other way), the block came from the process's malloc
+// and free() is its release.
 template <typename Function, typename... Args>
 void releaseWith(RealFunction<Function>& real, const RealAllocator& allocator, void* pointer, Args... args) {
     if (const Function function = real.get()) {
@@ -77,7 +62,7 @@ void releaseWith(RealFunction<Function>& real, const RealAllocator& allocator, v
 }
 
 // The hooks (not noexcept: their types are the real functions'). The real function exists whenever a
-// resolver could look; otherwise allocating fails with ENOMEM, resizing in place does nothing and
+// slot was redirected; otherwise allocating fails with ENOMEM, resizing in place does nothing and
 // freeing is free(), which is what the process without jemalloc can offer.
 void* trackedMallocx(size_t size, int flags) {
     return allocateThrough(size, alignmentOf(flags), [size, flags](const RealAllocator&) -> void* {
@@ -127,20 +112,32 @@ void trackedFreeAlignedSized(void* pointer, size_t alignment, size_t size) {
     });
 }
 
+template <typename Function>
+void* realOf(RealFunction<Function>& real) noexcept {
+    return reinterpret_cast<void*>(real.get());
+}
+
+// Addresses through functions: a reinterpret_cast is no constant expression, and the table must be
+// ready (constinit) before any constructor runs.
+#define LEAKSCOPE_OPTIONAL_HOOK(name, real, hook)                                  \
+    OptionalHook {                                                                 \
+        name, [] () noexcept { return reinterpret_cast<void*>(&hook); },          \
+            [] () noexcept { return realOf(real); }                                \
+    }
+
+constinit const OptionalHook kOptionalHooks[] = {
+    LEAKSCOPE_OPTIONAL_HOOK("mallocx", gRealMallocx, trackedMallocx),
+    LEAKSCOPE_OPTIONAL_HOOK("rallocx", gRealRallocx, trackedRallocx),
+    LEAKSCOPE_OPTIONAL_HOOK("xallocx", gRealXallocx, trackedXallocx),
+    LEAKSCOPE_OPTIONAL_HOOK("sdallocx", gRealSdallocx, trackedSdallocx),
+    LEAKSCOPE_OPTIONAL_HOOK("dallocx", gRealDallocx, trackedDallocx),
+    LEAKSCOPE_OPTIONAL_HOOK("free_sized", gRealFreeSized, trackedFreeSized),
+    LEAKSCOPE_OPTIONAL_HOOK("free_aligned_sized", gRealFreeAlignedSized, trackedFreeAlignedSized),
+};
+#undef LEAKSCOPE_OPTIONAL_HOOK
+
 }  // namespace
+
+std::span<const OptionalHook> optionalHooks() noexcept { return kOptionalHooks; }
+
 }  // namespace leakscope::preload
-
-using namespace leakscope::preload;
-
-// One resolver per symbol, named in the ifunc attribute (hidden like everything not exported).
-#define LEAKSCOPE_OPTIONAL_HOOK(name, real, hook)                                              \
-    extern "C" decltype(&hook) leakscope_resolve_##name() noexcept { return hookIfPresent(real, &hook); } \
-    LEAKSCOPE_EXPORT decltype(hook) name __attribute__((ifunc("leakscope_resolve_" #name)));
-
-LEAKSCOPE_OPTIONAL_HOOK(mallocx, gRealMallocx, trackedMallocx)
-LEAKSCOPE_OPTIONAL_HOOK(rallocx, gRealRallocx, trackedRallocx)
-LEAKSCOPE_OPTIONAL_HOOK(xallocx, gRealXallocx, trackedXallocx)
-LEAKSCOPE_OPTIONAL_HOOK(sdallocx, gRealSdallocx, trackedSdallocx)
-LEAKSCOPE_OPTIONAL_HOOK(dallocx, gRealDallocx, trackedDallocx)
-LEAKSCOPE_OPTIONAL_HOOK(free_sized, gRealFreeSized, trackedFreeSized)
-LEAKSCOPE_OPTIONAL_HOOK(free_aligned_sized, gRealFreeAlignedSized, trackedFreeAlignedSized)

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "relocation/OptionalHooks.h"
 #include "unwind/CfiWalker.h"
 #include "lifecycle/Config.h"
 #include "unwind/ModuleMap.h"
@@ -270,6 +271,8 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
     static constinit leakscope::preload::RealFunction<int (*)(void*)> real_function("dlclose");
     auto real = real_function.get();
     int result = real(handle);
+    // Modules a dlopen of a bare name loaded since the last pass (relocation/DlEntries.cpp).
+    if (result == 0) leakscope::preload::relocation::redirectOptionalHooksInNewModules();
     // After the unmapping: a stack-walk rule cached for its code must not apply to the next library
     // mapped at the same address.
     leakscope::preload::cfi_walker::forgetUnloadedCode();

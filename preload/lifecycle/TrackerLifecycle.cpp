@@ -22,6 +22,7 @@
 #include "tracker/TrackerInternals.h"
 #include "reachability/ReachabilityScan.h"
 #include "lifecycle/Triggers.h"
+#include "relocation/OptionalHooks.h"
 #include "unwind/CfiWalker.h"
 #include "unwind/Unwinder.h"
 
@@ -216,6 +217,9 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
     if (config().fail_alloc[0]) fault_injection::configure(config().fail_alloc);
     resolveJumpFunctions();
     module_map::refresh();
+    // jemalloc's extended API, when the process has it: slots redirected now, while no other thread
+    // exists and before any other library's constructor can call mallocx (relocation/OptionalHooks.h).
+    if (config().track_memory) relocation::startOptionalHooks();
     if (config().track_handles) handles::initialise();
     pthread_atfork(prepareFork, parentAfterFork, childAfterFork);
     gConfigured.store(true, std::memory_order_release);

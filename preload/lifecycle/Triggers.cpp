@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach/AttachSession.h"
+#include "relocation/OptionalHooks.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/IntervalSchedule.h"
 #include "lifecycle/Log.h"
@@ -106,6 +107,7 @@ void* toolThreadLoop(void*) {
             takeSnapshot("interval", snapshot::Trigger::Interval);
             schedule.tickTaken();
         }
+        relocation::redirectOptionalHooksInNewModules();
         if (attach::onToolThreadWake()) {
             session_ended = true;
             break;

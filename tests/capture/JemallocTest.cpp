@@ -5,7 +5,9 @@
 // variant passes the gate without a bad free, and a program without jemalloc sees no jemalloc symbol.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "Skip.h"
 #include "ToolRun.h"
@@ -230,4 +232,116 @@ TEST_CASE("a C++ program prints and exits the same with and without the preload"
         CHECK(preloaded.out == plain.out);
         CHECK(preloaded.err == plain.err);
     }
+}
+
+// Bind-now users of jemalloc (issue 16): libleakscope.so exports none of jemalloc's names, and the
+// slots for them are redirected at start and after a dlopen (preload/relocation/OptionalHooks.h).
+namespace {
+
+#ifdef LEAKSCOPE_JEMALLOC_RUNTIME
+const char* const kBindNow = LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_BINDNOW;
+const char* const kBindNowLibrary = LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_BINDNOW_LIB;
+const char* const kDlopenHost = LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_DLOPEN_HOST;
+const char* const kOwnMallocx = LEAKSCOPE_TARGET_CAPTUREPROG_JEMALLOC_OWN_MALLOCX;
+#else
+const char* const kBindNow = nullptr;
+const char* const kBindNowLibrary = nullptr;
+const char* const kDlopenHost = nullptr;
+const char* const kOwnMallocx = nullptr;
+#endif
+
+// The environments the bind-now cases run in: as linked, and with every library bound eagerly.
+std::vector<ProcessOptions> bindingVariants() {
+    ProcessOptions eager;
+    eager.set_env["LD_BIND_NOW"] = "1";
+    return {ProcessOptions{}, eager};
+}
+
+// The program under the preload prints, writes on stderr and exits exactly as a plain run.
+void requireSameAsPlainRun(const std::vector<std::string>& program, const ProcessOptions& options) {
+    TemporaryDirectory directory;
+    const ProcessResult plain = runProcess(program, options);
+    const ProcessResult preloaded = runWithPreload(directory.path(), program, options);
+    CHECK(plain.exit_code == 0);
+    CHECK(preloaded.exit_code == plain.exit_code);
+    CHECK(preloaded.out == plain.out);
+    CHECK(preloaded.err == plain.err);
+    CHECK(preloaded.err.find("Relink") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("a bind-now program and library on jemalloc print and exit as in a plain run (no Relink line)",
+          "[capture][jemalloc]") {
+    requireJemalloc();
+    for (const ProcessOptions& options : bindingVariants()) {
+        INFO("LD_BIND_NOW set: " << options.set_env.count("LD_BIND_NOW"));
+        requireSameAsPlainRun({kBindNow}, options);
+    }
+}
+
+TEST_CASE("mallocx leaks of a bind-now program and its bind-now library are growth named by their functions",
+          "[capture][jemalloc]") {
+    requireJemalloc();
+    for (const ProcessOptions& options : bindingVariants()) {
+        INFO("LD_BIND_NOW set: " << options.set_env.count("LD_BIND_NOW"));
+        TemporaryDirectory directory;
+        const ToolRun run = runUnderTool(directory.path(), {kBindNow}, {"--check"}, options);
+        INFO("leakscope run stderr: " << run.process.err);
+        REQUIRE(run.report.is_object());
+        CHECK(run.process.exit_code == 1);
+        CHECK(run.process.err.find("Relink") == std::string::npos);
+        CHECK(growthBytesPerCycle(run.report, "main_leak_mallocx") == 80);  // the program's PLT slot
+        CHECK(growthBytesPerCycle(run.report, "lib_leak_mallocx") == 64);   // the library's PLT slot
+        // The library's GLOB_DAT slot (16 B) and its function pointer in data (32 B).
+        CHECK(growthBytesPerCycle(run.report, "lib_leak_through_pointer") == 48);
+        CHECK(findingsOfType(run.report, "growth").size() == 3);  // lib_churn's blocks were all freed
+        CHECK(findingsOfType(run.report, "bad_free").empty());
+        CHECK(run.report["not_judged"].empty());
+    }
+}
+
+TEST_CASE("jemalloc dlopened later: its users' mallocx and dlsym's mallocx are tracked, the output unchanged",
+          "[capture][jemalloc]") {
+    requireJemalloc();
+    const std::vector<std::string> program{kDlopenHost, kBindNowLibrary};
+    // Debian's libjemalloc uses initial-exec TLS: a dlopen needs room in the static TLS block, plain
+    // or preloaded ("cannot allocate memory in static TLS block" with glibc's default 512 bytes).
+    ProcessOptions options;
+    options.set_env["GLIBC_TUNABLES"] = "glibc.rtld.optional_static_tls=65536";
+    requireSameAsPlainRun(program, options);
+    TemporaryDirectory directory;
+    const ToolRun run = runUnderTool(directory.path(), program, {"--check"}, options);
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.report.is_object());
+    CHECK(run.process.out.find("before: dlsym mallocx absent\n") != std::string::npos);
+    CHECK(run.process.out.find("after: dlsym mallocx present\n") != std::string::npos);
+    CHECK(run.process.exit_code == 1);
+    CHECK(growthBytesPerCycle(run.report, "lib_leak_mallocx") == 64);
+    CHECK(growthBytesPerCycle(run.report, "lib_leak_through_pointer") == 48);
+    CHECK(growthBytesPerCycle(run.report, "leak_mallocx_found") == 24);  // dlsym answered the hook
+    CHECK(findingsOfType(run.report, "growth").size() == 3);
+    CHECK(findingsOfType(run.report, "bad_free").empty());
+}
+
+TEST_CASE("a program that defines mallocx itself keeps its own: its library's calls reach it as in a plain run",
+          "[capture][jemalloc]") {
+    requireJemalloc();
+    for (const ProcessOptions& options : bindingVariants()) {
+        INFO("LD_BIND_NOW set: " << options.set_env.count("LD_BIND_NOW"));
+        requireSameAsPlainRun({kOwnMallocx}, options);  // "own mallocx calls: 18", exit 0
+    }
+}
+
+TEST_CASE("dlopen of a bare name (the program's RUNPATH) and of a $ORIGIN name loads as in a plain run",
+          "[capture]") {
+    // Run from another directory: neither name is found relative to the working directory.
+    TemporaryDirectory elsewhere;
+    ProcessOptions options;
+    options.working_directory = elsewhere.path();
+    const std::string plugin = std::filesystem::path(LEAKSCOPE_TARGET_CAPTUREPROG_PLUGIN).filename().string();
+    const std::vector<std::string> program{LEAKSCOPE_TARGET_CAPTUREPROG_DLOPEN_SEARCH, plugin, "$ORIGIN/" + plugin};
+    const ProcessResult plain = runProcess(program, options);
+    REQUIRE(plain.out == plugin + ": loaded\n$ORIGIN/" + plugin + ": loaded\n");  // the case is meaningful
+    requireSameAsPlainRun(program, options);
 }

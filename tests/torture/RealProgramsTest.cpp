@@ -160,3 +160,24 @@ exit 4;
     scenario.commands = {{perl, "script.pl"}};
     runAndCheck(scenario, 2);
 }
+
+// Bind-now libraries that reference jemalloc's extended API (issue 16): while libleakscope exported
+// mallocx & co. as IFUNCs, glibc printed "Relink `LIB' with `libleakscope.so' for IFUNC symbol" on
+// the program's stderr for each reference bound before libleakscope was relocated (host -V: 6 lines,
+// LD_BIND_NOW=1 nghttp: 2). stderr must now be the plain run's, byte for byte.
+TEST_CASE("host -V (BIND 9's libraries, linked -z now with jemalloc) writes the same stderr under the preload",
+          "[torture]") {
+    std::string host = requireInstalled("host");
+    Scenario scenario;
+    scenario.commands = {{host, "-V"}};
+    runAndCheck(scenario);
+}
+
+TEST_CASE("nghttp --version under LD_BIND_NOW=1 (libjemalloc's own mallocx references) writes the same stderr",
+          "[torture]") {
+    std::string nghttp = requireInstalled("nghttp");
+    Scenario scenario;
+    scenario.options.set_env = {{"LD_BIND_NOW", "1"}};
+    scenario.commands = {{nghttp, "--version"}};
+    runAndCheck(scenario);
+}

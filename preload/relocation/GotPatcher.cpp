@@ -1,8 +1,9 @@
 // Rewrites JUMP_SLOT/GLOB_DAT slots of the loaded modules (see GotPatcher.h). Runs inside the target
-// on a program thread (the injected call, the dlopen hook) or on the tool thread; it allocates
+// on a program thread (the preload's constructor, the injected call, the dlopen hook) or on the tool
+// thread; it allocates
 // nothing and opens nothing: dl_iterate_phdr holds the loader's list lock while it calls us, so the
 // modules visited cannot be unloaded meanwhile.
-#include "attach/GotPatcher.h"
+#include "relocation/GotPatcher.h"
 #include "tables/SpinLock.h"
 
 #include <cstdint>
@@ -14,7 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-namespace leakscope::preload::attach {
+namespace leakscope::preload::relocation {
 namespace {
 
 struct Pass {
@@ -107,11 +108,16 @@ void visitRelocations(Pass& pass, const dl_phdr_info& info, const ModuleLayout& 
     for (size_t i = 0; i < entries; ++i) {
         const ElfW(Rela)& relocation = table[i];
         const auto type = ELF64_R_TYPE(relocation.r_info);
-        if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) continue;
+        // R_X86_64_64 with no addend: a function pointer in data (`void* (*f)(size_t) = malloc;`),
+        // redirected as well so that every copy of the address the loader made compares equal.
+        const bool data_pointer = type == R_X86_64_64 && relocation.r_addend == 0;
+        if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT && !data_pointer) continue;
         const auto index = ELF64_R_SYM(relocation.r_info);
         if (index == 0) continue;
         const HookedSymbol* symbol = findSymbol(pass, strings + symbols[index].st_name);
         if (!symbol) continue;
+        const auto defined_at = reinterpret_cast<uintptr_t>(symbol->real);
+        if (symbol->skip_defining_module && defined_at >= layout.start && defined_at < layout.end) continue;
         auto** slot = reinterpret_cast<void**>(info.dlpi_addr + relocation.r_offset);
         void* current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         void* wanted = nullptr;
@@ -202,4 +208,4 @@ unsigned long long loadedModuleGeneration() noexcept {
     return generation;
 }
 
-}  // namespace leakscope::preload::attach
+}  // namespace leakscope::preload::relocation
