@@ -2,7 +2,8 @@
 
 #include "core/Reachability.h"
 
-#include <map>
+#include "absl/container/flat_hash_map.h"
+
 #include <tuple>
 #include <utility>
 
@@ -61,7 +62,10 @@ double findingWeight(const Finding& finding) {
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
     std::vector<Finding> merged;
     merged.reserve(findings.size());
-    std::map<MergeKey, size_t> index;
+    // Only looked up, never iterated: a hash map, as stack keys of deep stacks share long prefixes that an
+    // ordered map would compare again and again.
+    absl::flat_hash_map<MergeKey, size_t> index;
+    index.reserve(findings.size());
     for (auto& finding : findings) {
         if (finding.type == kLeakedHandle || finding.stack.empty()) {
             merged.push_back(std::move(finding));

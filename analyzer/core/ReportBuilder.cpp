@@ -214,6 +214,7 @@ private:
     }
 
     void reportExitLeaks(const SnapshotSummary& exit) {
+        report_.findings.reserve(report_.findings.size() + exit.memory.size());  // a Finding is large to move
         for (StackId stack : sortedStacks(exit.memory)) {
             const LiveUsage& usage = exit.memory.at(stack);
             Finding finding = makeFinding(kExitLeak, "memory", stack);
