@@ -18,7 +18,9 @@ void addSeries(std::vector<uint64_t>& into, const std::vector<uint64_t>& from) {
     for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
 }
 
-void absorb(Finding& merged, Finding&& site, int warmup) {
+}  // namespace
+
+bool absorbSite(Finding& merged, Finding&& site, int warmup) {
     const bool site_is_larger = findingWeight(site) > findingWeight(merged);
     merged.sites += site.sites;
     merged.count += site.count;
@@ -37,9 +39,8 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
         merged.size = site.size;
         merged.sequence = site.sequence;
     }
+    return site_is_larger;
 }
-
-}  // namespace
 
 void applyVerdict(Finding& finding, const GrowthVerdict& verdict) {
     finding.bytes_per_cycle = verdict.bytes_per_cycle;
@@ -76,7 +77,7 @@ void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
         if (inserted) {
             merged.push_back(std::move(finding));
         } else {
-            absorb(merged[it->second], std::move(finding), warmup);
+            absorbSite(merged[it->second], std::move(finding), warmup);
         }
     }
     findings = std::move(merged);

@@ -214,6 +214,15 @@ std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snap
     return frames;
 }
 
+std::vector<const SymbolizedFrame*> Symbolizer::borrowStack(const std::vector<snapshot::Module>& modules,
+                                                            const std::vector<uint64_t>& frames) {
+    std::vector<const SymbolizedFrame*> stack;
+    stack.reserve(frames.size());
+    for (uint64_t address : frames)
+        for (const auto& frame : framesAt(modules, address, true)) stack.push_back(&frame);
+    return stack;
+}
+
 SymbolizedStack Symbolizer::symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames) {
     // Two passes: the cached frames first, then one exact allocation. Findings hold thousands of deep
     // stacks before merging (cc1plus: 10,000), so a vector's growth slack is megabytes of page faults.

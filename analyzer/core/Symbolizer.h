@@ -38,6 +38,11 @@ public:
     std::vector<SymbolizedFrame> symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
                                                   bool return_address);
 
+    // The frames of a whole recorded stack as framesAt gives them (inline frames expanded, not
+    // trimmed, `address` not set): a stack looked at, not kept, costs no copy.
+    std::vector<const SymbolizedFrame*> borrowStack(const std::vector<snapshot::Module>& modules,
+                                                    const std::vector<uint64_t>& frames);
+
     // A whole recorded stack (frame 0 is the hook's caller address, the rest are return addresses),
     // inline frames expanded, not trimmed.
     SymbolizedStack symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames);
