@@ -189,6 +189,11 @@ ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
 
 const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
                                                          bool return_address) {
+    return framesAt(modules, address, return_address, nullptr);
+}
+
+const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                         bool return_address, OwnerMemo* memo) {
     uint64_t lookup = return_address ? snapshot::callSiteOf(address) : address;
     const snapshot::Module* owner = nullptr;
     for (const auto& module : modules) {
@@ -197,7 +202,11 @@ const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snaps
             if (module.unloaded_sequence == 0) break;  // a loaded module wins over one unloaded from the same range
         }
     }
-    if (owner) return open(*owner)->lookup(lookup - owner->load_bias, address - owner->load_bias);
+    if (owner) {
+        ModuleDebugInfo* info = memo && memo->module == owner ? memo->info : open(*owner);
+        if (memo) *memo = {owner, info};
+        return info->lookup(lookup - owner->load_bias, address - owner->load_bias);
+    }
     auto [it, inserted] = outside_modules_.try_emplace(address);
     if (inserted) {
         SymbolizedFrame frame;
@@ -218,8 +227,9 @@ std::vector<const SymbolizedFrame*> Symbolizer::borrowStack(const std::vector<sn
                                                             const std::vector<uint64_t>& frames) {
     std::vector<const SymbolizedFrame*> stack;
     stack.reserve(frames.size());
+    OwnerMemo memo;
     for (uint64_t address : frames)
-        for (const auto& frame : framesAt(modules, address, true)) stack.push_back(&frame);
+        for (const auto& frame : framesAt(modules, address, true, &memo)) stack.push_back(&frame);
     return stack;
 }
 
@@ -229,9 +239,10 @@ SymbolizedStack Symbolizer::symbolizeStack(const std::vector<snapshot::Module>& 
     std::vector<const std::vector<SymbolizedFrame>*> cached;
     cached.reserve(frames.size());
     size_t count = 0;
+    OwnerMemo memo;
     for (uint64_t address : frames) {
         // Frame 0 is a return address like every other (ReturnAddress.h): the call into malloc/open.
-        cached.push_back(&framesAt(modules, address, true));
+        cached.push_back(&framesAt(modules, address, true, &memo));
         count += cached.back()->size();
     }
     SymbolizedStack stack;

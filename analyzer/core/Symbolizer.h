@@ -52,6 +52,15 @@ public:
 
 private:
     ModuleDebugInfo* open(const snapshot::Module& module);
+    // The module of the previous frame of the stack being symbolized: consecutive frames are mostly in
+    // one module, and finding it by path and build-id was a tenth of a large report. Valid only within
+    // one call that walks one `modules` vector.
+    struct OwnerMemo {
+        const snapshot::Module* module = nullptr;
+        ModuleDebugInfo* info = nullptr;
+    };
+    const std::vector<SymbolizedFrame>& framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                 bool return_address, OwnerMemo* memo);
 
     // (path, build-id); found by string_view pairs, so a lookup per frame copies no string
     struct ModuleKeyLess {
