@@ -85,6 +85,7 @@ REPORT_HISTORY = [
     "their path per frame, findings merged through a hash map | same as before within noise | 906M | 4d1d66f |",
     "| exit leaks merged by stack key before their stacks are copied; only the shown stack copied "
     "(peak RSS 111 -> 62 MB) | 0.58 | 768M | 94bc50f |",
+    "| the module of the previous frame remembered while a stack is symbolized | same as before within noise | 707M | 8a68839 |",
     "",
     "Every format (text, text `--all --no-default-suppressions`, json, markdown, junit, sarif, folded, html) "
     "stayed byte-identical at each step on the gpp, python and sqlite snapshots.",
@@ -92,7 +93,7 @@ REPORT_HISTORY = [
     "Where the rest goes (callgrind of the gpp report at 94bc50f): 27 % is zlib inflating libc's separate "
     "debug file (libdw inflates every compressed .debug_* section when the first line of a libc frame is "
     "asked for; the report prints those lines in every format, so deferring the lookup to printed frames "
-    "saves nothing here); 12 % finding each frame's module (`Symbolizer::open`, a map keyed by path); "
+    "saves nothing here); 12 % finding each frame's module (`Symbolizer::open`, a map keyed by path; now remembered per stack); "
     "9 % reading and decoding the snapshots (on worker threads); 7 % the dynamic loader starting leakscope. "
     "The sqlite and python reports are that fixed cost alone: 0.2 s CPU, three quarters of it the libc "
     "debug file's inflation, against traced runs of 0.5 s (sqlite), which is why their share stays above "
