@@ -12,17 +12,25 @@ bool isInstalled(const std::string& path) {
     return false;
 }
 
+// One frame of a stack as the wrapper detection reads it: the Symbolizer's cached frame (borrowed, not
+// copied: this looks at the first frames of every stack of every process) and its recorded address.
+struct FrameRef {
+    const SymbolizedFrame* frame;
+    uint64_t address;
+    const SymbolizedFrame* operator->() const { return frame; }
+};
+
 // The first frames below the allocator's own, symbolized one return address at a time (the outer
 // frames decide nothing here). Empty when the stack is all allocator frames.
 constexpr size_t kFramesLookedAt = 8;
 
-std::vector<SymbolizedFrame> innerFrames(Symbolizer& symbolizer, const ProcessSnapshots& process,
-                                         const std::vector<uint64_t>& frames) {
-    std::vector<SymbolizedFrame> found;
+std::vector<FrameRef> innerFrames(Symbolizer& symbolizer, const ProcessSnapshots& process,
+                                  const std::vector<uint64_t>& frames) {
+    std::vector<FrameRef> found;
     for (size_t i = 0; i < frames.size() && found.size() < kFramesLookedAt; ++i)
-        for (auto& frame : symbolizer.symbolizeAddress(process.modules, frames[i], true)) {
+        for (const auto& frame : symbolizer.framesAt(process.modules, frames[i], true)) {
             if (found.empty() && isAllocatorFrame(frame)) continue;
-            found.push_back(std::move(frame));
+            found.push_back({&frame, frames[i]});
         }
     return found;
 }
@@ -36,21 +44,21 @@ struct Tally {
 // One round: the wrapper candidates among the stacks' first frames that are not a known wrapper.
 // A wrapper is often reached through another one of its library (lws_zalloc -> lws_realloc): the
 // next round looks below the wrappers found so far.
-bool detectRound(const std::vector<std::vector<SymbolizedFrame>>& stacks, const std::string& executable, HeadlineRules& rules) {
+bool detectRound(const std::vector<std::vector<FrameRef>>& stacks, const std::string& executable, HeadlineRules& rules) {
     std::map<std::string, int> stacks_per_module;
     std::map<std::pair<std::string, std::string>, Tally> per_function;
     for (const auto& frames : stacks) {
         size_t i = 0;
-        while (i < frames.size() && rules.wrappers.count({frames[i].module, frames[i].function})) ++i;
+        while (i < frames.size() && rules.wrappers.count({frames[i]->module, frames[i]->function})) ++i;
         if (i >= frames.size()) continue;
-        const SymbolizedFrame& frame = frames[i];
+        const SymbolizedFrame& frame = *frames[i].frame;
         if (frame.module.empty() || frame.module == executable || isRuntimeFrame(frame)) continue;
         stacks_per_module[frame.module] += 1;
         Tally& tally = per_function[{frame.module, frame.function}];
         tally.stacks += 1;
         if (i + 1 < frames.size()) {
-            tally.callers.insert(frames[i + 1].function + "@" + std::to_string(frames[i + 1].address));
-            tally.called_from_own_module = tally.called_from_own_module || frames[i + 1].module == frame.module;
+            tally.callers.insert(frames[i + 1]->function + "@" + std::to_string(frames[i + 1].address));
+            tally.called_from_own_module = tally.called_from_own_module || frames[i + 1]->module == frame.module;
         }
     }
     bool found = false;
@@ -65,7 +73,7 @@ void detectWrappers(const ProcessSnapshots& process, Symbolizer& symbolizer, Hea
     std::set<StackId> memory_stacks;
     for (const auto& snapshot : process.snapshots)
         for (const auto& [stack, usage] : snapshot.memory) memory_stacks.insert(stack);
-    std::vector<std::vector<SymbolizedFrame>> stacks;
+    std::vector<std::vector<FrameRef>> stacks;
     for (StackId stack : memory_stacks)
         if (stack != 0 && stack < process.stacks.size()) stacks.push_back(innerFrames(symbolizer, process, process.stacks[stack]));
     std::string executable = moduleBasename(process.executable);

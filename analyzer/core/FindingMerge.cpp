@@ -2,7 +2,8 @@
 
 #include "core/Reachability.h"
 
-#include <map>
+#include "absl/container/flat_hash_map.h"
+
 #include <tuple>
 #include <utility>
 
@@ -17,7 +18,9 @@ void addSeries(std::vector<uint64_t>& into, const std::vector<uint64_t>& from) {
     for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
 }
 
-void absorb(Finding& merged, Finding&& site, int warmup) {
+}  // namespace
+
+bool absorbSite(Finding& merged, Finding&& site, int warmup) {
     const bool site_is_larger = findingWeight(site) > findingWeight(merged);
     merged.sites += site.sites;
     merged.count += site.count;
@@ -36,9 +39,8 @@ void absorb(Finding& merged, Finding&& site, int warmup) {
         merged.size = site.size;
         merged.sequence = site.sequence;
     }
+    return site_is_larger;
 }
-
-}  // namespace
 
 void applyVerdict(Finding& finding, const GrowthVerdict& verdict) {
     finding.bytes_per_cycle = verdict.bytes_per_cycle;
@@ -61,7 +63,10 @@ double findingWeight(const Finding& finding) {
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
     std::vector<Finding> merged;
     merged.reserve(findings.size());
-    std::map<MergeKey, size_t> index;
+    // Only looked up, never iterated: a hash map, as stack keys of deep stacks share long prefixes that an
+    // ordered map would compare again and again.
+    absl::flat_hash_map<MergeKey, size_t> index;
+    index.reserve(findings.size());
     for (auto& finding : findings) {
         if (finding.type == kLeakedHandle || finding.stack.empty()) {
             merged.push_back(std::move(finding));
@@ -72,7 +77,7 @@ void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
         if (inserted) {
             merged.push_back(std::move(finding));
         } else {
-            absorb(merged[it->second], std::move(finding), warmup);
+            absorbSite(merged[it->second], std::move(finding), warmup);
         }
     }
     findings = std::move(merged);

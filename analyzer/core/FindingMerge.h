@@ -21,6 +21,11 @@ void applyVerdict(Finding& finding, const GrowthVerdict& verdict);
 // site. Leaked handles stay one finding per fd.
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup);
 
+// One site into the finding of its stack key, as mergeFindingsWithSameStackKey does it. True when the
+// site outweighs the merged finding and `merged` took its stack (moved from `site`): ReportBuilder
+// merges exit leaks before their stacks are copied and copies the winning site's stack only.
+bool absorbSite(Finding& merged, Finding&& site, int warmup);
+
 // How much a finding weighs within its type: growth by bytes/cycle (then count/cycle), exit leaks by
 // bytes, events by count. Orders a report and picks the site a merged finding shows.
 double findingWeight(const Finding& finding);

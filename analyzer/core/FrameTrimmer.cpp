@@ -63,12 +63,26 @@ bool isAllocatorFrame(const SymbolizedFrame& frame) {
     return false;
 }
 
-SymbolizedStack trimAllocatorFrames(SymbolizedStack stack) {
+namespace {
+
+// The leading allocator frames of `size` frames, 0 when every frame is one (nothing else would be left).
+template <typename FrameAt>
+size_t leadingAllocatorFrames(size_t size, FrameAt at) {
     size_t first = 0;
-    while (first < stack.size() && isAllocatorFrame(stack[first])) ++first;
-    if (first == 0 || first == stack.size()) return stack;
-    stack.erase(stack.begin(), stack.begin() + long(first));
+    while (first < size && isAllocatorFrame(at(first))) ++first;
+    return first == size ? 0 : first;
+}
+
+}  // namespace
+
+SymbolizedStack trimAllocatorFrames(SymbolizedStack stack) {
+    size_t first = leadingAllocatorFrames(stack.size(), [&](size_t i) -> const SymbolizedFrame& { return stack[i]; });
+    if (first != 0) stack.erase(stack.begin(), stack.begin() + long(first));
     return stack;
+}
+
+size_t allocatorFramesToTrim(const std::vector<const SymbolizedFrame*>& stack) {
+    return leadingAllocatorFrames(stack.size(), [&](size_t i) -> const SymbolizedFrame& { return *stack[i]; });
 }
 
 bool isRuntimeModule(std::string_view module) {

@@ -22,6 +22,8 @@ bool isAllocatorFrame(const SymbolizedFrame& frame);
 
 // The stack without its leading allocator frames (unchanged if every frame is one).
 SymbolizedStack trimAllocatorFrames(SymbolizedStack stack);
+// How many leading frames trimAllocatorFrames drops from a stack of borrowed frames (Symbolizer::borrowStack).
+size_t allocatorFramesToTrim(const std::vector<const SymbolizedFrame*>& stack);
 
 // What the headline skips besides the C and C++ runtimes, per process.
 struct HeadlineRules {

@@ -1,5 +1,6 @@
 #include "core/StackKey.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace leakscope::analyzer {
@@ -22,18 +23,30 @@ std::string stableName(const SymbolizedFrame& frame) {
     return frame.module.empty() ? std::string("?") : frame.module + "+?";
 }
 
-}  // namespace
-
-std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
-                     const SymbolizedStack& stack) {
+template <typename FrameAt>
+std::string keyOf(const std::string& type, const std::string& resource, const std::string& handle_kind, size_t size,
+                  FrameAt at) {
     uint64_t hash = 0xcbf29ce484222325ull;
     mix(hash, type);
     mix(hash, resource);
     mix(hash, handle_kind);
-    for (size_t i = 0; i < stack.size() && i < kStackKeyFrames; ++i) mix(hash, stableName(stack[i]));
+    for (size_t i = 0; i < size && i < kStackKeyFrames; ++i) mix(hash, stableName(at(i)));
     char text[20];
     std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
     return text;
+}
+
+}  // namespace
+
+std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
+                     const SymbolizedStack& stack) {
+    return keyOf(type, resource, handle_kind, stack.size(), [&](size_t i) -> const SymbolizedFrame& { return stack[i]; });
+}
+
+std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
+                     const std::vector<const SymbolizedFrame*>& stack, size_t first) {
+    return keyOf(type, resource, handle_kind, stack.size() - std::min(first, stack.size()),
+                 [&](size_t i) -> const SymbolizedFrame& { return *stack[first + i]; });
 }
 
 }  // namespace leakscope::analyzer

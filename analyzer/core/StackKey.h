@@ -14,5 +14,8 @@ inline constexpr size_t kStackKeyFrames = 5;
 // 16 hex digits (FNV-1a 64).
 std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
                      const SymbolizedStack& stack);
+// The same key for the frames of `stack` from index `first` on, borrowed from the Symbolizer's cache.
+std::string stackKey(const std::string& type, const std::string& resource, const std::string& handle_kind,
+                     const std::vector<const SymbolizedFrame*>& stack, size_t first);
 
 }  // namespace leakscope::analyzer

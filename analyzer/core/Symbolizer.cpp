@@ -179,17 +179,21 @@ Symbolizer::Symbolizer() = default;
 Symbolizer::~Symbolizer() = default;
 
 ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
-    auto key = std::make_pair(module.path, module.build_id);
-    auto it = modules_.find(key);
+    auto it = modules_.find(std::pair<std::string_view, std::string_view>(module.path, module.build_id));
     if (it == modules_.end()) {
-        it = modules_.emplace(key, std::make_unique<ModuleDebugInfo>(module)).first;
+        it = modules_.emplace(std::make_pair(module.path, module.build_id), std::make_unique<ModuleDebugInfo>(module)).first;
         if (it->second->buildIdMismatch()) mismatched_.push_back(module.path);
     }
     return it->second.get();
 }
 
-std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
-                                                          bool return_address) {
+const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                         bool return_address) {
+    return framesAt(modules, address, return_address, nullptr);
+}
+
+const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                         bool return_address, OwnerMemo* memo) {
     uint64_t lookup = return_address ? snapshot::callSiteOf(address) : address;
     const snapshot::Module* owner = nullptr;
     for (const auto& module : modules) {
@@ -198,25 +202,56 @@ std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snap
             if (module.unloaded_sequence == 0) break;  // a loaded module wins over one unloaded from the same range
         }
     }
-    std::vector<SymbolizedFrame> frames;
-    if (!owner) {
+    if (owner) {
+        ModuleDebugInfo* info = memo && memo->module == owner ? memo->info : open(*owner);
+        if (memo) *memo = {owner, info};
+        return info->lookup(lookup - owner->load_bias, address - owner->load_bias);
+    }
+    auto [it, inserted] = outside_modules_.try_emplace(address);
+    if (inserted) {
         SymbolizedFrame frame;
         frame.function = hexAddress(address);
-        frames.push_back(frame);
-    } else {
-        frames = open(*owner)->lookup(lookup - owner->load_bias, address - owner->load_bias);
+        it->second.push_back(std::move(frame));
     }
+    return it->second;
+}
+
+std::vector<SymbolizedFrame> Symbolizer::symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                          bool return_address) {
+    std::vector<SymbolizedFrame> frames = framesAt(modules, address, return_address);
     for (auto& frame : frames) frame.address = address;
     return frames;
 }
 
+std::vector<const SymbolizedFrame*> Symbolizer::borrowStack(const std::vector<snapshot::Module>& modules,
+                                                            const std::vector<uint64_t>& frames) {
+    std::vector<const SymbolizedFrame*> stack;
+    stack.reserve(frames.size());
+    OwnerMemo memo;
+    for (uint64_t address : frames)
+        for (const auto& frame : framesAt(modules, address, true, &memo)) stack.push_back(&frame);
+    return stack;
+}
+
 SymbolizedStack Symbolizer::symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames) {
-    SymbolizedStack stack;
-    for (size_t i = 0; i < frames.size(); ++i) {
+    // Two passes: the cached frames first, then one exact allocation. Findings hold thousands of deep
+    // stacks before merging (cc1plus: 10,000), so a vector's growth slack is megabytes of page faults.
+    std::vector<const std::vector<SymbolizedFrame>*> cached;
+    cached.reserve(frames.size());
+    size_t count = 0;
+    OwnerMemo memo;
+    for (uint64_t address : frames) {
         // Frame 0 is a return address like every other (ReturnAddress.h): the call into malloc/open.
-        auto symbolized = symbolizeAddress(modules, frames[i], true);
-        stack.insert(stack.end(), std::make_move_iterator(symbolized.begin()), std::make_move_iterator(symbolized.end()));
+        cached.push_back(&framesAt(modules, address, true, &memo));
+        count += cached.back()->size();
     }
+    SymbolizedStack stack;
+    stack.reserve(count);
+    for (size_t i = 0; i < frames.size(); ++i)
+        for (const auto& frame : *cached[i]) {
+            stack.push_back(frame);
+            stack.back().address = frames[i];
+        }
     return stack;
 }
 

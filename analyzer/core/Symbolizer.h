@@ -2,13 +2,15 @@
 // (per path and build-id), checked against the recorded build-id, and asked for function (.symtab,
 // else .dynsym; demangled), file:line and the chain of inline frames. Results are cached per module
 // file and file-relative address, so an address is looked up once per run however many snapshots and
-// processes carry it.
+// processes carry it; callers that only read frames borrow them from that cache (framesAt) instead of
+// copying their strings.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,10 +28,20 @@ public:
     Symbolizer(const Symbolizer&) = delete;
     Symbolizer& operator=(const Symbolizer&) = delete;
 
-    // The frames (inline frames first, then their real function) for one recorded address.
-    // `return_address`: look up address-1 so the call instruction, not the next line, is named.
+    // The frames (inline frames first, then their real function) for one recorded address, as cached:
+    // their `address` is not set (it is the caller's `address`). The reference stays valid as long as
+    // the Symbolizer. `return_address`: look up address-1 so the call instruction, not the next line, is named.
+    const std::vector<SymbolizedFrame>& framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                 bool return_address);
+
+    // framesAt, copied, with `address` set in every frame.
     std::vector<SymbolizedFrame> symbolizeAddress(const std::vector<snapshot::Module>& modules, uint64_t address,
                                                   bool return_address);
+
+    // The frames of a whole recorded stack as framesAt gives them (inline frames expanded, not
+    // trimmed, `address` not set): a stack looked at, not kept, costs no copy.
+    std::vector<const SymbolizedFrame*> borrowStack(const std::vector<snapshot::Module>& modules,
+                                                    const std::vector<uint64_t>& frames);
 
     // A whole recorded stack (frame 0 is the hook's caller address, the rest are return addresses),
     // inline frames expanded, not trimmed.
@@ -40,8 +52,28 @@ public:
 
 private:
     ModuleDebugInfo* open(const snapshot::Module& module);
+    // The module of the previous frame of the stack being symbolized: consecutive frames are mostly in
+    // one module, and finding it by path and build-id was a tenth of a large report. Valid only within
+    // one call that walks one `modules` vector.
+    struct OwnerMemo {
+        const snapshot::Module* module = nullptr;
+        ModuleDebugInfo* info = nullptr;
+    };
+    const std::vector<SymbolizedFrame>& framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
+                                                 bool return_address, OwnerMemo* memo);
 
-    std::map<std::pair<std::string, std::string>, std::unique_ptr<ModuleDebugInfo>> modules_;  // (path, build-id)
+    // (path, build-id); found by string_view pairs, so a lookup per frame copies no string
+    struct ModuleKeyLess {
+        using is_transparent = void;
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+                   std::pair<std::string_view, std::string_view>(b.first, b.second);
+        }
+    };
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<ModuleDebugInfo>, ModuleKeyLess> modules_;
+    // Addresses in no module: their one frame ("0x..."), cached like a module's.
+    std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> outside_modules_;
     std::vector<std::string> mismatched_;
 };
 

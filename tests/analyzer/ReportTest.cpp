@@ -205,3 +205,41 @@ TEST_CASE("two images with one pid are two processes, told apart by their start"
     CHECK(loaded.processes[1].start_ns == 2000);
     CHECK(loaded.processes[0].snapshots.size() == 6);
 }
+
+TEST_CASE("exit leaks of one stack key are one finding that shows its largest site's stack") {
+    // ReportBuilder merges exit leaks before it copies their stacks (docs/analysis.md, "One finding per
+    // call path"): the sites below share their top five functions and differ only deeper down.
+    auto returnInto = [](void (*function)()) { return reinterpret_cast<uint64_t>(function) + 1; };
+    const uint64_t leaky = returnInto(testing::synthetic_leaky_function), cache = returnInto(testing::synthetic_cache_function),
+                   socket = returnInto(testing::synthetic_socket_opener);
+    auto builder = syntheticSnapshot(9, "exit", 1000, 0);
+    builder.stack(4, {leaky, cache, socket, leaky, cache, socket});
+    builder.stack(5, {leaky, cache, socket, leaky, cache, cache, leaky});  // the largest site
+    builder.stack(6, {leaky, cache, socket, leaky, cache, leaky});
+    builder.stack(7, {cache, leaky});                                      // another key
+    builder.allocation(0x1000, 100, 1, 4);
+    builder.allocation(0x2000, 600, 2, 5).allocation(0x2800, 400, 3, 5);
+    builder.allocation(0x3000, 50, 4, 6);
+    builder.allocation(0x4000, 70, 5, 7);
+    auto parsed = snapshot::parseSnapshot(builder.bytes(), "exit");
+    REQUIRE(parsed.ok());
+    SnapshotSetBuilder set;
+    set.add(std::move(*parsed));
+    Symbolizer symbolizer;
+    Report report = buildReport(set.finish(), {}, symbolizer);
+
+    auto leaks = ofType(report, "exit_leak");
+    REQUIRE(leaks.size() == 2);
+    const Finding& merged = *leaks[0];  // largest first
+    CHECK(merged.sites == 3);
+    CHECK(merged.bytes == 1150);
+    CHECK(merged.count == 4);
+    REQUIRE(merged.stack.size() == 7);
+    CHECK(merged.stack[5].function == "synthetic_cache_function");
+    CHECK(merged.stack[6].function == "synthetic_leaky_function");
+    CHECK(merged.stack[0].address == leaky);
+    CHECK(merged.stack_key == stackKey("exit_leak", "memory", "", merged.stack));
+    CHECK(leaks[1]->sites == 1);
+    CHECK(leaks[1]->bytes == 70);
+    CHECK(leaks[1]->stack.at(0).function == "synthetic_cache_function");
+}
