@@ -184,6 +184,9 @@ int main(int argc, char** argv) {
         ->check(kFailAllocSpec);
     run->add_flag("--force", run_options.force, "Delete the snapshots of an earlier run in --out instead of refusing");
     run->add_flag("--no-follow-exec", run_options.no_follow_exec, "Do not track programs PROG execs");
+    run->add_flag("--track-sandboxed", run_options.track_sandboxed,
+                  "Track processes that inherit a seccomp filter (LEAKSCOPE_SECCOMP=track; the filter must allow "
+                  "the calls in docs/RELIABILITY.md)");
     run->add_flag("--reachability", run_options.reachability,
                   "Classify the blocks of every snapshot (lost / still reachable), not only at exit");
     run->add_flag("--check", run_options.check,

@@ -45,6 +45,7 @@ struct RunOptions {
     std::string fail_alloc;
     bool no_follow_exec = false;
     bool reachability = false;  // --reachability: classify every snapshot (LEAKSCOPE_REACHABILITY=all)
+    bool track_sandboxed = false;  // --track-sandboxed: LEAKSCOPE_SECCOMP=track
     bool check = false;
     bool force = false;    // --force: delete an earlier run's snapshots in out_dir instead of refusing
     ReportOptions report;  // inputs filled with out_dir after the run

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <vector>
 
+#include "core/ProcessRecords.h"
+
 namespace leakscope::analyzer {
 namespace {
 
@@ -22,7 +24,8 @@ std::vector<fs::path> earlierRunFiles(const fs::path& dir) {
     std::error_code ec;
     for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
-        if (it->is_regular_file(ec) && (it->path().extension() == ".lksnap" || name.rfind(".request-", 0) == 0))
+        if (it->is_regular_file(ec) &&
+            (it->path().extension() == ".lksnap" || name.rfind(".request-", 0) == 0 || isProcessRecordName(name)))
             files.push_back(it->path());
     }
     return files;

@@ -44,6 +44,7 @@ void setEnvironment(const RunOptions& options, const std::string& preload, const
     if (!options.fail_alloc.empty()) setenv("LEAKSCOPE_FAIL_ALLOC", options.fail_alloc.c_str(), 1);
     setenv("LEAKSCOPE_FOLLOW_EXEC", options.no_follow_exec ? "0" : "1", 1);
     if (options.reachability) setenv("LEAKSCOPE_REACHABILITY", "all", 1);
+    if (options.track_sandboxed) setenv("LEAKSCOPE_SECCOMP", "track", 1);
 }
 
 int exitStatusOf(int status) {

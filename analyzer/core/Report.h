@@ -103,12 +103,25 @@ struct ProcessInfo {
 
 // Something the report could not judge, said instead of a silent "clean" (BRIEF: never "clean" without
 // evidence): a series too short, a label that matched nothing, a process whose hooks saw nothing.
+// `what` says which: "growth" (a series or a process's growth could not be judged) or "process" (a
+// process followed by the preload left no final snapshot, so nothing of its end was judged: its
+// process record, core/ProcessRecords.h).
 struct NotJudged {
     uint64_t pid = 0;          // 0: not about one process
     uint64_t start_ns = 0;
     std::string label;         // the series' label, empty when not about a series
     std::string reason;        // one line, for people: "3 'cycle' snapshots; growth needs at least 4"
+    std::string what = "growth";
+    std::string command{};     // "process": the command name the preload saw at start
 };
+
+// "growth not judged" / "process not judged": how every format introduces an entry.
+inline std::string notJudgedTitle(const NotJudged& item) { return item.what + " not judged"; }
+// "pid 4242 (nginx)", "pid 9", or "" when not about one process.
+inline std::string notJudgedSubject(const NotJudged& item) {
+    if (!item.pid) return "";
+    return "pid " + std::to_string(item.pid) + (item.command.empty() ? "" : " (" + item.command + ")");
+}
 
 struct Report {
     std::vector<ProcessInfo> processes;

@@ -8,6 +8,7 @@
 #include "core/FindingTypes.h"
 #include "core/FrameTrimmer.h"
 #include "core/GrowthAnalysis.h"
+#include "core/ProcessRecords.h"
 #include "core/ReachabilityEvidence.h"
 #include "core/SnapshotJson.h"
 #include "core/StackKey.h"
@@ -101,7 +102,8 @@ private:
     }
 
     void notJudged(const std::string& label, std::string reason) {
-        report_.not_judged.push_back({process_.pid, process_.start_ns, label, std::move(reason)});
+        report_.not_judged.push_back(
+            {.pid = process_.pid, .start_ns = process_.start_ns, .label = label, .reason = std::move(reason), .what = "growth", .command = ""});
     }
 
     // A finding of this process without its stack.
@@ -324,6 +326,8 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
         untracked_process = untracked_process || analysis.hooksSawNothing();
     }
     report.evidence = judged_series > 0 && !untracked_process;
+    // Followed processes that left no final snapshot: said, never gating (docs/analysis.md, "Not judged").
+    for (auto& item : unjudgedProcesses(set)) report.not_judged.push_back(std::move(item));
     mergeFindingsWithSameStackKey(report.findings, options.warmup);
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         int ra = findingTypeRank(a.type), rb = findingTypeRank(b.type);

@@ -83,6 +83,7 @@ absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inpu
                                                             " snapshot files is unreadable too)"
                                                       : ""));
     SnapshotSet set = builder.finish();
+    set.records = listProcessRecords(inputs, unreadable);
     set.unreadable = std::move(unreadable);
     return set;
 }

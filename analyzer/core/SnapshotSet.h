@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "core/ProcessRecords.h"
 #include "leakscope/SnapshotReader.h"
 
 namespace leakscope::analyzer {
@@ -87,6 +88,7 @@ struct SnapshotSet {
     std::vector<ProcessSnapshots> processes;  // ordered by (pid, start_ns)
     size_t file_count = 0;                    // files read
     std::vector<std::string> unreadable;      // files skipped, one line each: "<path>: <what is wrong>"
+    std::vector<ProcessRecord> records;       // the process records in the input directories
 };
 
 // Expands directories (every *.lksnap below them, recursively, except names starting with '.': the

@@ -355,7 +355,8 @@ public:
         if (!report.not_judged.empty()) {
             out << "<section><h2>Not judged</h2><ul class=\"notjudged-list\">\n";
             for (const auto& n : report.not_judged)
-                out << "<li>growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << html::escape(n.reason) << "</li>\n";
+                out << "<li>" << notJudgedTitle(n) << ": " << (n.pid ? html::escape(notJudgedSubject(n)) + ": " : "")
+                    << html::escape(n.reason) << "</li>\n";
             out << "</ul></section>\n";
         }
         if (report.findings.empty() && report.evidence)

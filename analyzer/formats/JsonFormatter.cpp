@@ -113,7 +113,8 @@ nlohmann::json reportToJson(const Report& report) {
     }
     nlohmann::json not_judged = nlohmann::json::array();
     for (const auto& n : report.not_judged)
-        not_judged.push_back({{"pid", n.pid}, {"start_ns", n.start_ns}, {"label", n.label}, {"reason", n.reason}});
+        not_judged.push_back({{"what", n.what}, {"pid", n.pid}, {"start_ns", n.start_ns}, {"command", n.command},
+                              {"label", n.label}, {"reason", n.reason}});
     return {{"schema_version", kReportSchemaVersion},
             {"tool", {{"name", "leakscope"}, {"version", kToolVersion}}},
             {"verdict", verdictName(report)},

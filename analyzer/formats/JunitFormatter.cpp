@@ -41,9 +41,14 @@ struct Suite {
 
 void addNotJudged(Suite& suite, const std::string& classname, const NotJudged& item) {
     ++suite.tests, ++suite.skipped;
-    std::string name = "not judged" + (item.label.empty() ? std::string() : ": '" + item.label + "'");
+    // A growth entry keeps the name it always had ("not judged[: 'label']"): dashboards compare runs by name.
+    std::string name = (item.what == "growth" ? std::string("not judged") : notJudgedTitle(item)) +
+                       (item.label.empty() ? std::string() : ": '" + item.label + "'") +
+                       (item.command.empty() ? std::string() : ": " + item.command);
     suite.body += "    <testcase classname=\"" + escapeXml(classname) + "\" name=\"" + escapeXml(name) +
-                  "\" time=\"0\">\n      <skipped message=\"" + escapeXml(item.reason) + "\"/>\n    </testcase>\n";
+                  "\" time=\"0\">\n      <skipped message=\"" +
+                  escapeXml((item.command.empty() ? "" : notJudgedSubject(item) + ": ") + item.reason) +
+                  "\"/>\n    </testcase>\n";
 }
 
 // One testcase for the findings that share a stable name (one call path: e.g. the same socket leaked
@@ -111,8 +116,12 @@ public:
         }
         Suite run;
         run.name = "leakscope";
+        // Not about one process, or about a process with no snapshot (no suite of its own).
         for (const auto& item : report.not_judged)
-            if (item.pid == 0) addNotJudged(run, "leakscope.not_judged", item);
+            if (item.pid == 0 || std::none_of(report.processes.begin(), report.processes.end(), [&](const ProcessInfo& p) {
+                    return p.pid == item.pid && (item.start_ns == 0 || item.start_ns == p.start_ns);
+                }))
+                addNotJudged(run, "leakscope.not_judged", item);
         if (run.tests || suites.empty()) suites.push_back(std::move(run));
 
         int tests = 0, failures = 0, skipped = 0;

@@ -20,7 +20,8 @@ public:
     void write(const Report& report, std::ostream& out, const FormatContext&) const override {
         out << "## leakscope: " << (report.leak ? "leak found" : verdictWord(verdictOf(report))) << "\n\n";
         for (const auto& n : report.not_judged)
-            out << "- growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << markdownEscape(n.reason) << "\n";
+            out << "- " << notJudgedTitle(n) << ": " << (n.pid ? markdownEscape(notJudgedSubject(n)) + ": " : "")
+                << markdownEscape(n.reason) << "\n";
         if (!report.not_judged.empty()) out << "\n";
         out << report.findings.size() << " finding(s) in " << report.processes.size() << " process(es)";
         if (report.suppressed) out << ", " << report.suppressed << " suppressed";

@@ -58,7 +58,7 @@ public:
             out << ")\n";
         }
         for (const auto& n : report.not_judged)
-            out << "  growth not judged: " << (n.pid ? "pid " + std::to_string(n.pid) + ": " : "") << n.reason << "\n";
+            out << "  " << notJudgedTitle(n) << ": " << (n.pid ? notJudgedSubject(n) + ": " : "") << n.reason << "\n";
         for (const auto& note : report.notes) out << "  note: " << note << "\n";
         for (const auto& f : report.findings) {
             if (summarised(f, context)) continue;
@@ -169,7 +169,7 @@ private:
             out << "not judged:  " << report.not_judged.size() << "\n";
             for (const auto& item : report.not_judged) {
                 out << "  - ";
-                if (item.pid) out << "pid " << item.pid << " ";
+                if (item.pid) out << notJudgedSubject(item) << " ";
                 if (!item.label.empty()) out << "'" << item.label << "' ";
                 out << item.reason << "\n";
             }

@@ -28,6 +28,7 @@
 #include "tracker/TrackerInternals.h"
 #include "tracker/ErrnoKeeper.h"
 #include "tracker/ThreadState.h"
+#include "lifecycle/ProcessRecord.h"
 #include "lifecycle/Triggers.h"
 
 
@@ -119,14 +120,16 @@ public:
     // needs it before the program's own preloads only for interposition order, which is what the
     // start of this process had) and the LEAKSCOPE_* settings the program's environment lacks. Not
     // following: `envp` without our element.
-    char* const* prepare(char* const* envp) noexcept {
+    // `record`: an entry for the next image of this process ("LEAKSCOPE_EXEC_RECORD=…", following
+    // only; "" for none, and for a new process: posix_spawn, system, popen).
+    char* const* prepare(char* const* envp, const char* record = "") noexcept {
         size_t count = 0;
         for (char* const* e = envp; e && *e; ++e) ++count;
         bool follow = config().follow_exec && gOwnPreload[0];
         size_t preload_text = std::strlen(gOwnPreload) + kPreloadPrefixLength + 2;
         for (char* const* e = envp; e && *e; ++e)
             if (isPreloadEntry(*e)) preload_text += std::strlen(*e);
-        size_t array_bytes = (count + kRememberedEntries + 2) * sizeof(char*);
+        size_t array_bytes = (count + kRememberedEntries + 3) * sizeof(char*);
         bytes_ = array_bytes + preload_text;
         void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (memory == MAP_FAILED) return envp;
@@ -167,6 +170,7 @@ public:
             }
             for (size_t i = 0; i < gRememberedCount; ++i)
                 if (!hasVariable(envp, gRemembered[i])) array[used++] = const_cast<char*>(gRemembered[i]);
+            if (record[0]) array[used++] = const_cast<char*>(record);
         }
         array[used] = nullptr;
         return array;
@@ -214,6 +218,17 @@ private:
 
 }  // namespace
 
+// An exec replaces this image: its process record becomes the `.exec-` one, named to the next image
+// (lifecycle/ProcessRecord.h); given back if the exec fails.
+template <typename Exec>
+int replacingImage(Exec exec) noexcept {
+    process_record::beforeExec();
+    const int result = exec(process_record::predecessorEntry());
+    ErrnoKeeper keep_errno;
+    process_record::execFailed();
+    return result;
+}
+
 void rememberTrackingEnvironment() noexcept {
     // Remembered, then taken out of the program's environ (the pointer array only: the strings and
     // /proc/self/environ stay as they were), so that getenv, environ and every environment the
@@ -222,6 +237,8 @@ void rememberTrackingEnvironment() noexcept {
     char** kept = environ;
     for (char** e = environ; e && *e; ++e) {
         if (isTrackingVariable(*e)) {
+            // The previous image's record (lifecycle/ProcessRecord.h) is this image's business only.
+            if (std::strncmp(*e, "LEAKSCOPE_EXEC_RECORD=", 22) == 0) continue;
             size_t length = std::strlen(*e) + 1;
             if (gRememberedCount < kRememberedEntries && used + length <= kRememberedBytes) {
                 std::memcpy(gRememberedText + used, *e, length);
@@ -282,15 +299,19 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
 LEAKSCOPE_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
     static constinit leakscope::preload::RealFunction<int (*)(const char*, char* const*, char* const*)> real_function("execve");
     auto real = real_function.get();
-    ExecEnvironment environment;
-    return real(path, argv, environment.prepare(envp));
+    return leakscope::preload::replacingImage([&](const char* record) {
+        ExecEnvironment environment;
+        return real(path, argv, environment.prepare(envp, record));
+    });
 }
 
 LEAKSCOPE_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
     static constinit leakscope::preload::RealFunction<int (*)(const char*, char* const*, char* const*)> real_function("execvpe");
     auto real = real_function.get();
-    ExecEnvironment environment;
-    return real(file, argv, environment.prepare(envp));
+    return leakscope::preload::replacingImage([&](const char* record) {
+        ExecEnvironment environment;
+        return real(file, argv, environment.prepare(envp, record));
+    });
 }
 
 LEAKSCOPE_EXPORT int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
@@ -334,8 +355,10 @@ LEAKSCOPE_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spaw
 LEAKSCOPE_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) {
     static constinit leakscope::preload::RealFunction<int (*)(int, char* const*, char* const*)> real_function("fexecve");
     auto real = real_function.get();
-    ExecEnvironment environment;
-    return real(fd, argv, environment.prepare(envp));
+    return leakscope::preload::replacingImage([&](const char* record) {
+        ExecEnvironment environment;
+        return real(fd, argv, environment.prepare(envp, record));
+    });
 }
 
 LEAKSCOPE_EXPORT int system(const char* command) {
@@ -447,6 +470,10 @@ LEAKSCOPE_EXPORT long syscall(long number, ...) {
     auto call = [&] { return real(number, a[0], a[1], a[2], a[3], a[4], a[5]); };
     if (number == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT))
         return leakscope::preload::installingFilter(call);
+    // A user switch through the raw call is not seen by the setuid hooks (no `uid-<N>` directory), but
+    // the record says it happened while the process can still rename it.
+    if (number == SYS_setuid || number == SYS_setreuid || number == SYS_setresuid)
+        leakscope::preload::process_record::noteUserSwitch(static_cast<uid_t>(number == SYS_setuid ? a[0] : a[1]));
     if ((number == SYS_unshare && (a[0] & CLONE_NEWUSER)) || number == SYS_setns)
         return leakscope::preload::singleThreaded([&] { return static_cast<int>(call()); });
     return call();

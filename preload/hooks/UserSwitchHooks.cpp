@@ -6,6 +6,7 @@
 
 #include "hooks/Export.h"
 #include "hooks/RealFunctions.h"
+#include "lifecycle/ProcessRecord.h"
 #include "snapshot/UserSwitchDirectory.h"
 
 namespace {
@@ -13,6 +14,7 @@ namespace {
 // Runs the real call between the preparation for `new_euid` and its undoing on failure.
 template <typename Call>
 int switchingUser(uid_t new_euid, Call call) noexcept {
+    leakscope::preload::process_record::noteUserSwitch(new_euid);
     leakscope::preload::prepareUserSwitch(new_euid);
     const int result = call();
     if (result != 0) leakscope::preload::userSwitchFailed();

@@ -186,6 +186,16 @@ void readReachability() noexcept {
     }
 }
 
+void readSeccomp() noexcept {
+    const char* text = setting("LEAKSCOPE_SECCOMP");
+    if (!text) return;
+    if (std::strcmp(text, "skip") == 0 || std::strcmp(text, "track") == 0) {
+        gConfig.track_sandboxed = text[0] == 't';
+        return;
+    }
+    logMessage(LogLevel::Warn, "LEAKSCOPE_SECCOMP=\"%s\" is not one of skip, track; using skip", text);
+}
+
 void readFailAlloc() noexcept {
     const char* text = setting("LEAKSCOPE_FAIL_ALLOC");
     if (!text || !*text) return;
@@ -205,6 +215,7 @@ void readSettings() noexcept {
     readSnapSignal();
     readFailAlloc();
     readReachability();
+    readSeccomp();
 }
 
 }  // namespace

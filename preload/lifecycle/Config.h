@@ -30,6 +30,9 @@ struct Config {
     unsigned starting_euid = 0;                 // geteuid() at start: a later change is a user switch
     ReachabilityMode reachability = ReachabilityMode::Exit;  // LEAKSCOPE_REACHABILITY: off, exit, all
     uint64_t reachability_budget_ms = 5000;     // LEAKSCOPE_REACHABILITY_BUDGET_MS, 1..600000
+    // LEAKSCOPE_SECCOMP: `skip` (default) leaves a process that inherited a seccomp filter untracked;
+    // `track` tracks it as any other (for a filter that allows the calls docs/RELIABILITY.md lists).
+    bool track_sandboxed = false;
 };
 
 // Reads the environment (getenv only: safe before main). Called once by the core's initialisation.

@@ -14,6 +14,7 @@
 #include "tracker/MemoryTracker.h"
 #include "tables/LiveTable.h"
 #include "lifecycle/Log.h"
+#include "lifecycle/ProcessRecord.h"
 #include "unwind/ModuleMap.h"
 #include "hooks/RealFunctions.h"
 #include "tables/StackTable.h"
@@ -95,6 +96,7 @@ void childAfterFork() noexcept {
         ReentryGuard guard;
         if (config().track_handles) handles::afterForkInChild();
         triggers::restartInChild();
+        process_record::createInForkChild();
     }
 }
 
@@ -187,7 +189,7 @@ void unlockTrackerAfterFork() noexcept {
 // [capture] The loader passes (argc, argv, envp) to every constructor. Being first, this one runs
 // before libc's own initialiser has set `environ` (it sets it to this same envp just after), so
 // getenv() would see no LEAKSCOPE_* at all: set it here, to the value libc is about to give it.
-__attribute__((constructor(101))) void initialiseTracker(int, char**, char** envp) noexcept {
+__attribute__((constructor(101))) void initialiseTracker(int, char** argv, char** envp) noexcept {
     if (!environ && envp) environ = envp;
     if (!globalScopeIsThisCopy()) return;  // dlopen'd by `leakscope attach` (preload/attach/)
     gPreloaded = true;
@@ -199,18 +201,27 @@ __attribute__((constructor(101))) void initialiseTracker(int, char**, char** env
     }
     // A seccomp filter inherited at start may forbid any call the tool chooses to make (reading
     // /proc/self/maps and exe, the /proc/self/fd listing, sigaction, the tool thread's clone, every
-    // snapshot), and no snapshot could be written anyway: the process is not tracked at all. Only the
-    // environment is kept as the program should see it (and for children, which follow as usual).
-    const bool inherited_sandbox = triggers::detectInheritedSandbox();
+    // snapshot), and no snapshot could be written anyway: unless asked (LEAKSCOPE_SECCOMP=track), the
+    // process is not tracked at all. Only the environment is kept as the program should see it (and
+    // for children, which follow as usual), and the process record says it was not tracked.
+    const bool inherited_filter = triggers::inheritedSeccompFilter();
     loadConfig();
+    const bool inherited_sandbox = inherited_filter && !config().track_sandboxed;
+    if (inherited_sandbox) triggers::stayOutOfInheritedSandbox();
     reachability::rememberMainThread();  // the loader runs constructors on the main thread
     if (!config().track_memory) gMemoryOn.store(false, std::memory_order_release);
+    const char* predecessor = getenv("LEAKSCOPE_EXEC_RECORD");  // before environ loses LEAKSCOPE_*
     rememberTrackingEnvironment();
+    process_record::create(inherited_sandbox  ? process_record::StartState::Sandboxed
+                           : inherited_filter ? process_record::StartState::SandboxTracked
+                                              : process_record::StartState::Tracked,
+                           argv && argv[0] ? argv[0] : "");
     if (inherited_sandbox) {
         gMemoryOn.store(false, std::memory_order_release);
         gTornDown.store(true, std::memory_order_release);
         return;
     }
+    if (predecessor) process_record::settlePredecessor(predecessor);
     dl_iterate_phdr(findOwnModule, reinterpret_cast<void*>(&findOwnModule));
     if (!unwinder::initialise())
         logMessage(LogLevel::Warn, "the CFI rule cache could not be mapped; every stack is walked by libgcc's unwinder");

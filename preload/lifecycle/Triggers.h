@@ -31,9 +31,12 @@ void resumeToolThread() noexcept;
 // when the filter could not be installed.
 void enterSandbox() noexcept;
 void sandboxNotEntered() noexcept;
-// At start: true (and every snapshot off, as after enterSandbox) when the process already runs under
-// a seccomp filter it inherited (a parent installed it before exec, systemd's SystemCallFilter=).
-// Reads /proc/self/status with the loader's own calls (openat, read, close); no message.
-bool detectInheritedSandbox() noexcept;
+// At start: true when the process already runs under a seccomp filter it inherited (a parent
+// installed it before exec, systemd's SystemCallFilter=). Reads /proc/self/status with the loader's
+// own calls (openat, read, close); no message, no other effect.
+bool inheritedSeccompFilter() noexcept;
+// Such a process is not tracked (the default, LEAKSCOPE_SECCOMP=skip): every snapshot off, as after
+// enterSandbox.
+void stayOutOfInheritedSandbox() noexcept;
 
 }  // namespace leakscope::preload::triggers

@@ -9,8 +9,10 @@
 //
 // A filter can also be in force before the preload starts: installed by a parent before it exec'd the
 // program (that parent's own preload wrote its `sandbox` snapshot then), or by systemd's
-// SystemCallFilter=. detectInheritedSandbox() sees it in /proc/self/status at start and turns the
-// same things off before the tool makes any call of its own choosing.
+// SystemCallFilter=. inheritedSeccompFilter() sees it in /proc/self/status at start, and unless the
+// user asked to track such processes (LEAKSCOPE_SECCOMP=track) stayOutOfInheritedSandbox() turns the
+// same things off before the tool makes any call of its own choosing (the process record, made with
+// the loader's own openat and close, excepted: lifecycle/ProcessRecord.h).
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,7 +33,7 @@ bool sandboxed() noexcept { return gSandboxed.load(std::memory_order_acquire); }
 
 namespace triggers {
 
-bool detectInheritedSandbox() noexcept {
+bool inheritedSeccompFilter() noexcept {
     // The same calls, with the same flags, as the dynamic loader made to load this very library, so a
     // filter that let the program start lets these through too.
     const long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
@@ -47,10 +49,10 @@ bool detectInheritedSandbox() noexcept {
     if (!field) return false;
     field += std::strlen("\nSeccomp:");
     while (*field == ' ' || *field == '\t') ++field;
-    if (*field < '1' || *field > '2') return false;
-    gSandboxed.store(true, std::memory_order_release);
-    return true;
+    return *field >= '1' && *field <= '2';
 }
+
+void stayOutOfInheritedSandbox() noexcept { gSandboxed.store(true, std::memory_order_release); }
 
 void enterSandbox() noexcept {
     if (sandboxed()) return;

@@ -24,6 +24,7 @@
 #include "tables/StackTable.h"
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
+#include "lifecycle/ProcessRecord.h"
 #include "lifecycle/TrackerFds.h"
 #include "snapshot/UserSwitchDirectory.h"
 #include "tracker/TrackerInternals.h"
@@ -230,7 +231,7 @@ bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
 // is held across the clone so the helper's copy of the tables is consistent; the program's other threads
 // wait in their next tracked call until the helper is done. The helper shares nothing else: it exits
 // with exit_group, running no atexit handler of the program.
-void writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header,
+bool writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header,
                      const reachability::ReachabilityScan& scan) noexcept {
     gSnapshotLock.unlock();  // lockTrackerForFork takes it first, in the one lock order
     lockTrackerForFork();
@@ -250,6 +251,13 @@ void writeFromHelper(const char* directory, const char* name, const snapshot::Fi
     unlockTrackerAfterFork();
     gSnapshotLock.lock();
     if (child < 0) warnOnce("cannot start the helper that writes a snapshot when every fd is in use", "", errno);
+    return child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// The last snapshot a process writes: after it, the process was judged and its record goes.
+bool isFinal(snapshot::Trigger trigger) noexcept {
+    return trigger == snapshot::Trigger::Exit || trigger == snapshot::Trigger::Crash ||
+           trigger == snapshot::Trigger::Sandbox;
 }
 
 // Whether this snapshot is classified (LEAKSCOPE_REACHABILITY). Never a crash snapshot: it is written
@@ -294,10 +302,11 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t 
     bool ok = composeInto(writer, directory, name, header, scan);
     if (!ok && writer.fd() < 0 && writer.lastErrno() == EMFILE) {
         writer.abandon();
-        writeFromHelper(directory, name, header, scan);
-        return;
+        ok = writeFromHelper(directory, name, header, scan);
+    } else {
+        ok = reportOutcome(writer, ok);
     }
-    reportOutcome(writer, ok);
+    if (ok && isFinal(trigger)) process_record::settle();
 }
 
 }  // namespace

@@ -29,10 +29,13 @@ namespace {
 // A quick program with a fixed output: it allocates at the bottom of a deep recursion and exits.
 const std::vector<std::string> kProgram = {LEAKSCOPE_TARGET_TORTURE_DEEP_RECURSION};
 
-size_t countFiles(const std::string& dir) {
+// Files in `dir`, process records (`.proc-…`) apart: one stays where a process could not write its exit
+// snapshot, so that the report says it was not judged (tests/torture/ProcessRecordTest.cpp).
+size_t countFiles(const std::string& dir, bool records = false) {
     size_t files = 0;
     std::error_code error;
-    for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) ++files;
+    for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end; it.increment(error))
+        files += it->path().filename().string().starts_with(".proc-") == records;
     return files;
 }
 
@@ -128,6 +131,7 @@ TEST_CASE("a full disk costs one warning and leaves no partial file", "[torture]
     }
     requireRefusedWithOneWarning(tiny, "No space left on device");
     CHECK(countFiles(tiny) == 1);  // the filler only: the partial snapshot was removed
+    CHECK(countFiles(tiny, true) == 1);  // the record of the process whose exit snapshot failed
 }
 
 TEST_CASE("snapshot files are opened O_EXCL|O_NOFOLLOW, mode 0600, then renamed into place", "[torture]") {
@@ -196,6 +200,7 @@ TEST_CASE("a file size limit (RLIMIT_FSIZE) costs one warning, not a SIGXFSZ dea
     CHECK(std::count(traced.err.begin(), traced.err.end(), '\n') == 1);
     CHECK(traced.err.find("File too large") != std::string::npos);
     CHECK(countFiles(output) == 0);  // the partial file was removed
+    CHECK(countFiles(output, true) == 1);
 }
 
 TEST_CASE("bad preload environment values cost one warning each and change nothing", "[torture]") {
@@ -213,6 +218,7 @@ TEST_CASE("bad preload environment values cost one warning each and change nothi
         {"LEAKSCOPE_SNAP_SIGNAL", "9"},   {"LEAKSCOPE_SNAP_SIGNAL", "abc"},
         {"LEAKSCOPE_FAIL_ALLOC", "bogus=1"}, {"LEAKSCOPE_FAIL_ALLOC", "nth=0"},
         {"LEAKSCOPE_FAIL_ALLOC", std::string(2000, 'x')},
+        {"LEAKSCOPE_SECCOMP", "yes"},     {"LEAKSCOPE_SECCOMP", ""},
     };
     for (const BadValue& value : bad)
         requireOneWarningOnly(root.path() + "/snapshots", value.variable, {{value.variable, value.value}});
