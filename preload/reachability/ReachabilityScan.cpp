@@ -41,6 +41,9 @@ struct SharedResult {
     // measures the wait for a core), for the log.
     uint64_t phase_ns[4];
     uint64_t phase_cpu_ns[4];
+    // Set (release) once `outcome` and the result are final, before the clone exits: the parent goes
+    // on with the result while the clone's exit tears its image down on another core.
+    uint64_t done;
 };
 static_assert(sizeof(SharedResult) % alignof(snapshot::AllocationRecord) == 0);
 
@@ -74,6 +77,7 @@ struct KernelSigaction {
 
 [[noreturn]] void leave(SharedResult* shared, snapshot::ReachabilityStatus outcome) noexcept {
     shared->outcome = static_cast<uint64_t>(outcome);
+    __atomic_store_n(&shared->done, 1, __ATOMIC_RELEASE);
     syscall(SYS_exit_group, 0);
     __builtin_unreachable();
 }
@@ -188,11 +192,17 @@ struct KernelSigaction {
     leave(shared, ReachabilityStatus::Classified);
 }
 
-// Waits for the clone, at most until `hard_deadline_ns` (then it is killed: Skipped). The clone has no
-// exit signal, so only __WALL finds it; polling, because a blocking wait has no timeout.
-snapshot::ReachabilityStatus waitForClone(long child, uint64_t hard_deadline_ns, SharedResult* shared) noexcept {
+// Waits for the clone's result, at most until `hard_deadline_ns` (then it is killed: Skipped). The clone
+// has no exit signal, so only __WALL finds it; polling, because a blocking wait has no timeout. Sets
+// `unreaped` to the clone when it returns on the clone's `done` before its exit (reap it later).
+snapshot::ReachabilityStatus waitForClone(long child, uint64_t hard_deadline_ns, SharedResult* shared,
+                                          long& unreaped) noexcept {
     long pause_ns = 20000;
     for (;;) {
+        if (__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE) != 0 && shared->outcome <= snapshot::kLastReachabilityStatus) {
+            unreaped = child;
+            return static_cast<snapshot::ReachabilityStatus>(shared->outcome);
+        }
         int status = 0;
         const pid_t waited = waitpid(static_cast<pid_t>(child), &status, WNOHANG | __WALL);
         if (waited == static_cast<pid_t>(child)) {
@@ -223,6 +233,12 @@ void rememberToolThread(const void* address_on_its_stack) noexcept {
 
 ReachabilityScan::~ReachabilityScan() {
     if (shared_) munmap(shared_, shared_bytes_);
+    // The clone handed its result over before exiting; by now (the snapshot is written) its exit has
+    // mostly run. ECHILD: the program reaped it itself with waitpid(-1, __WALL).
+    int status = 0;
+    if (unreaped_ > 0)
+        while (waitpid(static_cast<pid_t>(unreaped_), &status, __WALL) < 0 && errno == EINTR) {
+        }
 }
 
 const snapshot::AllocationRecord* ReachabilityScan::records() const noexcept {
@@ -285,7 +301,7 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
     live_table::unlockAllAfterFork();
     if (child < 0) return finish(ReachabilityStatus::Failed);  // e.g. a seccomp filter forbids clone
     // The clone checks the budget itself; the parent kills it only if it overruns by a second more.
-    finish(waitForClone(child, plan.deadline_ns + 1000000000ull, result));
+    finish(waitForClone(child, plan.deadline_ns + 1000000000ull, result, unreaped_));
     if (status_ == ReachabilityStatus::Classified) {
         auto ms = [](uint64_t from, uint64_t to) { return to > from ? static_cast<double>(to - from) / 1e6 : 0.0; };
         logMessage(LogLevel::Info,

@@ -6,9 +6,11 @@
 // clone; not libc's fork, so no pthread_atfork handler runs). The live table's locks are held across
 // the clone only, so the image's table is consistent; the program's threads then run on while the
 // clone scans its image. The clone writes the blocks as they were at the clone, in the live table's
-// order, and their classes into memory shared with the snapshotting thread, which waits for it (waitpid __WALL)
-// and writes them as the Allocations and Reachability sections: records and classes describe the
-// same instant by construction.
+// order, and their classes into memory shared with the snapshotting thread, which waits for them (a
+// flag the clone sets before it exits, or waitpid __WALL when it died) and writes them as the
+// Allocations and Reachability sections: records and classes describe the same instant by
+// construction. The clone is reaped once the snapshot is written: its exit (the teardown of its copy
+// of the image) overlaps the writing.
 //
 // Never fatal to the program: the clone resets SIGSEGV/SIGBUS to their default (a fault while reading
 // the image ends the clone, not the program, and no handler of the program runs in it) and blocks every
@@ -54,6 +56,7 @@ private:
     uint64_t scan_ns_ = 0;
     void* shared_ = nullptr;  // SharedResult + records + classes, MAP_SHARED with the clone
     size_t shared_bytes_ = 0;
+    long unreaped_ = 0;  // the clone, once its result is in: reaped when this object goes
 };
 
 // Called once on the main thread at start: where the main thread's static TLS lives (a root).
