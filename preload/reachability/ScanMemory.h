@@ -8,6 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 
+// Linux 5.14's value, for C libraries whose headers predate it (the kernel then answers EINVAL and the
+// pages fault in as they are written).
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 namespace leakscope::preload::reachability {
 
 // An array of `count` zeroed T, private (the default) or shared with a child process (MAP_SHARED:
