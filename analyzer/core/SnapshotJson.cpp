@@ -38,7 +38,9 @@ nlohmann::json countersToJson(const snapshot::Counters& c) {
             {"bad_closes", c.bad_closes},           {"failed_allocations", c.failed_allocations},
             {"injected_failures", c.injected_failures}, {"events_dropped", c.events_dropped},
             {"stacks", c.stacks},                   {"stack_table_full", c.stack_table_full},
-            {"untracked_handles", c.untracked_handles}};
+            {"untracked_handles", c.untracked_handles},
+            {"reachability_status", snapshot::reachabilityStatusName(c.reachability_status)},
+            {"reachability_scan_ns", c.reachability_scan_ns}};
 }
 
 }  // namespace
@@ -55,7 +57,8 @@ nlohmann::json frameToJson(const SymbolizedFrame& frame) {
 }
 
 nlohmann::json snapshotToJson(const snapshot::Snapshot& s, Symbolizer& symbolizer) {
-    nlohmann::json out = {{"format_version", snapshot::kFormatVersion}, {"file", s.file}, {"label", s.label},
+    // The file's version, not this reader's: a version-1 file has no reachability counters or classes.
+    nlohmann::json out = {{"format_version", s.version}, {"file", s.file}, {"label", s.label},
                           {"trigger", snapshot::triggerName(s.trigger)}, {"pid", s.pid}, {"ppid", s.ppid},
                           {"snapshot_index", s.snapshot_index}, {"sequence", s.sequence}, {"realtime_ns", s.realtime_ns},
                           {"monotonic_ns", s.monotonic_ns}, {"process_start_ns", s.process_start_ns},
@@ -73,9 +76,13 @@ nlohmann::json snapshotToJson(const snapshot::Snapshot& s, Symbolizer& symbolize
         stacks.push_back({{"id", stack.id}, {"truncated", stack.truncated}, {"frames", frames}, {"symbols", symbols}});
     }
     auto& allocations = out["allocations"] = nlohmann::json::array();
-    for (const auto& a : s.allocations)
-        allocations.push_back({{"address", hexAddress(a.address)}, {"size", a.size}, {"sequence", a.sequence},
-                               {"thread", a.thread_id}, {"stack_id", a.stack_id}});
+    for (size_t i = 0; i < s.allocations.size(); ++i) {
+        const snapshot::AllocationRecord a = s.allocations[i];
+        nlohmann::json allocation = {{"address", hexAddress(a.address)}, {"size", a.size}, {"sequence", a.sequence},
+                                     {"thread", a.thread_id}, {"stack_id", a.stack_id}};
+        if (s.classified()) allocation["reachability"] = snapshot::reachabilityName(s.reachabilityOf(i));
+        allocations.push_back(std::move(allocation));
+    }
     auto& handles = out["handles"] = nlohmann::json::array();
     for (const auto& h : s.handles)
         handles.push_back({{"fd", h.record.fd}, {"kind", snapshot::handleKindName(h.record.kind)},

@@ -15,6 +15,7 @@
 #include <ctime>
 #include <new>
 
+#include "reachability/AddressOrder.h"
 #include "reachability/BlockIndex.h"
 #include "reachability/Marker.h"
 #include "reachability/Roots.h"
@@ -35,10 +36,16 @@ struct SharedResult {
     uint64_t capacity;  // records that fit
     uint64_t count;     // records written by the clone
     uint64_t outcome;   // snapshot::ReachabilityStatus the clone reached
-    uint64_t phase_ns[4];  // CLOCK_MONOTONIC when the clone started, had the blocks sorted, indexed, marked
-    uint64_t cpu_ns;       // CPU time the clone used (CLOCK_PROCESS_CPUTIME_ID), for the log
+    // When the clone started, had the blocks in address order, indexed, marked: CLOCK_MONOTONIC and
+    // the clone's CPU time (CLOCK_PROCESS_CPUTIME_ID; on a loaded machine the wall time mostly
+    // measures the wait for a core), for the log.
+    uint64_t phase_ns[4];
+    uint64_t phase_cpu_ns[4];
+    // Set (release) once `outcome` and the result are final, before the clone exits: the parent goes
+    // on with the result while the clone's exit tears its image down on another core.
+    uint64_t done;
 };
-static_assert(sizeof(SharedResult) == 64);
+static_assert(sizeof(SharedResult) % alignof(snapshot::AllocationRecord) == 0);
 
 snapshot::AllocationRecord* recordsOf(SharedResult* shared) noexcept {
     return reinterpret_cast<snapshot::AllocationRecord*>(shared + 1);
@@ -47,10 +54,16 @@ uint8_t* classesOf(SharedResult* shared) noexcept {
     return reinterpret_cast<uint8_t*>(recordsOf(shared) + shared->capacity);
 }
 
-uint64_t monotonicNs() noexcept {
+uint64_t clockNs(clockid_t clock) noexcept {
     timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(clock, &now);
     return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+uint64_t monotonicNs() noexcept { return clockNs(CLOCK_MONOTONIC); }
+
+void notePhase(SharedResult* shared, int phase) noexcept {
+    shared->phase_ns[phase] = monotonicNs();
+    shared->phase_cpu_ns[phase] = clockNs(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 // The kernel's struct sigaction (x86-64 and aarch64 both have sa_restorer): the clone sets default
@@ -64,6 +77,7 @@ struct KernelSigaction {
 
 [[noreturn]] void leave(SharedResult* shared, snapshot::ReachabilityStatus outcome) noexcept {
     shared->outcome = static_cast<uint64_t>(outcome);
+    __atomic_store_n(&shared->done, 1, __ATOMIC_RELEASE);
     syscall(SYS_exit_group, 0);
     __builtin_unreachable();
 }
@@ -81,25 +95,12 @@ struct KernelSigaction {
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, nullptr, sizeof(uint64_t));
     syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-    // The image's live table was locked by the parent across the clone: consistent, and ours alone.
-    shared->phase_ns[0] = monotonicNs();
-    live_table::unlockAllAfterFork();
-    struct Fill {
-        SharedResult* shared;
-        bool overflow;
-    } fill{shared, false};
-    live_table::forEachTracked(
-        [](const LiveEntry& entry, void* context) {
-            auto* state = static_cast<Fill*>(context);
-            if (state->shared->count == state->shared->capacity) {
-                state->overflow = true;
-                return;
-            }
-            recordsOf(state->shared)[state->shared->count++] = {entry.address, entry.size, entry.sequence,
-                                                                entry.stack_id, entry.thread_id};
-        },
-        &fill);
-    if (fill.overflow) leave(shared, ReachabilityStatus::Failed);
+    notePhase(shared, 0);
+    // The parent populated the shared result, but a clone gets no page-table entries for a shared
+    // mapping: one call maps them all instead of a page fault per 4 KiB written (a hint: without it,
+    // or on a kernel before 5.14, the faults happen as before).
+    madvise(shared, sizeof(SharedResult) + shared->capacity * (sizeof(snapshot::AllocationRecord) + 1),
+            MADV_POPULATE_WRITE);
 
     // Stacks and TLS from the maps first, before this clone maps anything of its own that could be
     // taken for a stack; the one array it needs for them is excluded by address.
@@ -114,11 +115,41 @@ struct KernelSigaction {
         mapped_count = readMappedRoots(plan, mapped.data(), mapped.size());
     if (mapped_count < 0) leave(shared, ReachabilityStatus::Failed);
 
+    // The image's live table was locked by the parent across the clone: consistent, and ours alone.
+    // Its blocks go to the shared result in table order (a hash order: the file needs none), each
+    // size also to a dense array; AddressOrder then sorts 8-byte keys, not the records, and the
+    // index and the marker work on the blocks in address order (position i), the classes going back
+    // to table order (position j) at the end.
+    live_table::unlockAllAfterFork();
+    MappedArray<uint64_t> size_at;
+    if (!size_at.allocate(shared->capacity, false, true)) leave(shared, ReachabilityStatus::Failed);
+    struct Fill {
+        SharedResult* shared;
+        uint64_t* size_at;
+    } fill{shared, size_at.data()};
+    live_table::forEachTracked(
+        [](const LiveEntry& entry, void* context) {
+            auto* state = static_cast<Fill*>(context);
+            SharedResult* result = state->shared;
+            if (result->count < result->capacity) {
+                recordsOf(result)[result->count] = {entry.address, entry.size, entry.sequence, entry.stack_id,
+                                                    entry.thread_id};
+                state->size_at[result->count] = entry.size;
+            }
+            ++result->count;
+        },
+        &fill);
+    if (shared->count > shared->capacity) leave(shared, ReachabilityStatus::Failed);
     const size_t count = shared->count;
-    snapshot::AllocationRecord* records = recordsOf(shared);
-    std::sort(records, records + count,
-              [](const snapshot::AllocationRecord& a, const snapshot::AllocationRecord& b) { return a.address < b.address; });
-    shared->phase_ns[1] = monotonicNs();
+    MappedArray<uint64_t> key_memory, key_scratch;
+    MappedArray<AddressOrder> order_memory;
+    if (!key_memory.allocate(count, false, true) || !key_scratch.allocate(count, false, true) ||
+        !order_memory.allocate(1))
+        leave(shared, ReachabilityStatus::Failed);
+    AddressOrder& order = *new (order_memory.data()) AddressOrder();
+    const uint64_t* keys = order.sort(recordsOf(shared), count, key_memory.data(), key_scratch.data());
+    if (!keys) leave(shared, ReachabilityStatus::Skipped);
+
     MappedArray<uint64_t> starts, ends, sizes;
     MappedArray<uint8_t> states;
     MappedArray<uint32_t> stack;
@@ -128,14 +159,16 @@ struct KernelSigaction {
         !index_memory.allocate(1))
         leave(shared, ReachabilityStatus::Failed);
     for (size_t i = 0; i < count; ++i) {
-        starts[i] = records[i].address;
-        sizes[i] = records[i].size;
-        ends[i] = records[i].address + (records[i].size ? records[i].size : 1);
+        starts[i] = order.addressOf(keys[i]);
+        sizes[i] = size_at[AddressOrder::positionOf(keys[i])];
+        ends[i] = starts[i] + (sizes[i] ? sizes[i] : 1);
     }
+    size_at.release();
+    notePhase(shared, 1);
     BlockIndex* index = new (index_memory.data()) BlockIndex();
     if (!index->build(starts.data(), ends.data(), count)) leave(shared, ReachabilityStatus::Skipped);
 
-    shared->phase_ns[2] = monotonicNs();
+    notePhase(shared, 2);
     Deadline deadline(plan.deadline_ns);
     Marker marker(*index, starts.data(), sizes.data(), count, states.data(), stack.data(), deadline);
     auto scanRoot = [&](uint64_t begin, uint64_t end) {
@@ -153,20 +186,23 @@ struct KernelSigaction {
         if (!scanRoot(begin, root.range.end)) leave(shared, ReachabilityStatus::Skipped);
     }
     if (!marker.finish()) leave(shared, ReachabilityStatus::Skipped);
-    shared->phase_ns[3] = monotonicNs();
-    timespec cpu{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    shared->cpu_ns = static_cast<uint64_t>(cpu.tv_sec) * 1000000000ull + static_cast<uint64_t>(cpu.tv_nsec);
+    notePhase(shared, 3);
     uint8_t* classes = classesOf(shared);
-    for (size_t i = 0; i < count; ++i) classes[i] = static_cast<uint8_t>(marker.classOf(i));
+    for (size_t i = 0; i < count; ++i) classes[AddressOrder::positionOf(keys[i])] = static_cast<uint8_t>(marker.classOf(i));
     leave(shared, ReachabilityStatus::Classified);
 }
 
-// Waits for the clone, at most until `hard_deadline_ns` (then it is killed: Skipped). The clone has no
-// exit signal, so only __WALL finds it; polling, because a blocking wait has no timeout.
-snapshot::ReachabilityStatus waitForClone(long child, uint64_t hard_deadline_ns, SharedResult* shared) noexcept {
+// Waits for the clone's result, at most until `hard_deadline_ns` (then it is killed: Skipped). The clone
+// has no exit signal, so only __WALL finds it; polling, because a blocking wait has no timeout. Sets
+// `unreaped` to the clone when it returns on the clone's `done` before its exit (reap it later).
+snapshot::ReachabilityStatus waitForClone(long child, uint64_t hard_deadline_ns, SharedResult* shared,
+                                          long& unreaped) noexcept {
     long pause_ns = 20000;
     for (;;) {
+        if (__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE) != 0 && shared->outcome <= snapshot::kLastReachabilityStatus) {
+            unreaped = child;
+            return static_cast<snapshot::ReachabilityStatus>(shared->outcome);
+        }
         int status = 0;
         const pid_t waited = waitpid(static_cast<pid_t>(child), &status, WNOHANG | __WALL);
         if (waited == static_cast<pid_t>(child)) {
@@ -197,6 +233,12 @@ void rememberToolThread(const void* address_on_its_stack) noexcept {
 
 ReachabilityScan::~ReachabilityScan() {
     if (shared_) munmap(shared_, shared_bytes_);
+    // The clone handed its result over before exiting; by now (the snapshot is written) its exit has
+    // mostly run. ECHILD: the program reaped it itself with waitpid(-1, __WALL).
+    int status = 0;
+    if (unreaped_ > 0)
+        while (waitpid(static_cast<pid_t>(unreaped_), &status, __WALL) < 0 && errno == EINTR) {
+        }
 }
 
 const snapshot::AllocationRecord* ReachabilityScan::records() const noexcept {
@@ -259,16 +301,19 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
     live_table::unlockAllAfterFork();
     if (child < 0) return finish(ReachabilityStatus::Failed);  // e.g. a seccomp filter forbids clone
     // The clone checks the budget itself; the parent kills it only if it overruns by a second more.
-    finish(waitForClone(child, plan.deadline_ns + 1000000000ull, result));
+    finish(waitForClone(child, plan.deadline_ns + 1000000000ull, result, unreaped_));
     if (status_ == ReachabilityStatus::Classified) {
         auto ms = [](uint64_t from, uint64_t to) { return to > from ? static_cast<double>(to - from) / 1e6 : 0.0; };
         logMessage(LogLevel::Info,
                    "reachability scan: %llu blocks in %.1f ms (plan and clone %.1f, enumerate and sort %.1f, index %.1f, "
-                   "mark %.1f, wait %.1f; the clone used %.1f ms of CPU)",
+                   "mark %.1f, wait %.1f; the clone's CPU: %.1f ms, enumerate and sort %.1f, index %.1f, mark %.1f)",
                    static_cast<unsigned long long>(result->count), ms(start, start + scan_ns_),
                    ms(start, result->phase_ns[0]), ms(result->phase_ns[0], result->phase_ns[1]),
                    ms(result->phase_ns[1], result->phase_ns[2]), ms(result->phase_ns[2], result->phase_ns[3]),
-                   ms(result->phase_ns[3], start + scan_ns_), ms(0, result->cpu_ns));
+                   ms(result->phase_ns[3], start + scan_ns_), ms(0, result->phase_cpu_ns[3]),
+                   ms(result->phase_cpu_ns[0], result->phase_cpu_ns[1]),
+                   ms(result->phase_cpu_ns[1], result->phase_cpu_ns[2]),
+                   ms(result->phase_cpu_ns[2], result->phase_cpu_ns[3]));
     }
 }
 

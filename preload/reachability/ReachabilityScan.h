@@ -5,10 +5,12 @@
 // a raw clone (no CLONE_VM; exit signal 0, so the program gets no SIGCHLD and its wait() never sees the
 // clone; not libc's fork, so no pthread_atfork handler runs). The live table's locks are held across
 // the clone only, so the image's table is consistent; the program's threads then run on while the
-// clone scans its image. The clone writes the blocks as they were at the clone, in address order, and
-// their classes into memory shared with the snapshotting thread, which waits for it (waitpid __WALL)
-// and writes them as the Allocations and Reachability sections: records and classes describe the
-// same instant by construction.
+// clone scans its image. The clone writes the blocks as they were at the clone, in the live table's
+// order, and their classes into memory shared with the snapshotting thread, which waits for them (a
+// flag the clone sets before it exits, or waitpid __WALL when it died) and writes them as the
+// Allocations and Reachability sections: records and classes describe the same instant by
+// construction. The clone is reaped once the snapshot is written: its exit (the teardown of its copy
+// of the image) overlaps the writing.
 //
 // Never fatal to the program: the clone resets SIGSEGV/SIGBUS to their default (a fault while reading
 // the image ends the clone, not the program, and no handler of the program runs in it) and blocks every
@@ -42,7 +44,8 @@ public:
 
     snapshot::ReachabilityStatus status() const noexcept { return status_; }
     uint64_t scanNs() const noexcept { return scan_ns_; }
-    // When status() is Classified: the live blocks at the clone, in address order, and their classes
+    // When status() is Classified: the live blocks at the clone, in the live table's order (no address
+    // order: the file needs none, and the clone sorts keys, not records), and their classes
     // (a snapshot::Reachability each), count() of both; valid while this object lives.
     const snapshot::AllocationRecord* records() const noexcept;
     const uint8_t* classes() const noexcept;
@@ -53,6 +56,7 @@ private:
     uint64_t scan_ns_ = 0;
     void* shared_ = nullptr;  // SharedResult + records + classes, MAP_SHARED with the clone
     size_t shared_bytes_ = 0;
+    long unreaped_ = 0;  // the clone, once its result is in: reaped when this object goes
 };
 
 // Called once on the main thread at start: where the main thread's static TLS lives (a root).

@@ -79,6 +79,38 @@ TEST_CASE("show prints the snapshot with symbolized stacks") {
     CHECK(shown["stacks"][0]["symbols"][1]["function"] == "synthetic_cache_function");
 }
 
+TEST_CASE("show prints the file's format version, the reachability counters and each block's class") {
+    TemporaryDirectory dir;
+    using leakscope::snapshot::ReachabilityStatus;
+    auto classified = syntheticSnapshot(12, "cycle", 10, 0);
+    classified.allocation(0x1000, 64, 5, 1).allocation(0x2000, 32, 6, 2);
+    classified.reachability({uint8_t(leakscope::snapshot::Reachability::DefinitelyLost),
+                             uint8_t(leakscope::snapshot::Reachability::StillReachable)},
+                            123456);
+    writeFile(dir.path() + "/classified.lksnap", classified.bytes());
+    auto shown = showSnapshot(dir.path() + "/classified.lksnap");
+    CHECK(shown["format_version"] == leakscope::snapshot::kFormatVersion);
+    CHECK(shown["counters"]["reachability_status"] == "classified");
+    CHECK(shown["counters"]["reachability_scan_ns"] == 123456);
+    CHECK(shown["allocations"][0]["reachability"] == "definitely lost");
+    CHECK(shown["allocations"][1]["reachability"] == "still reachable");
+
+    auto skipped = syntheticSnapshot(12, "cycle", 11, 1);
+    skipped.allocation(0x1000, 64, 5, 1).reachabilityStatus(ReachabilityStatus::Skipped, 5000000000);
+    writeFile(dir.path() + "/skipped.lksnap", skipped.bytes());
+    shown = showSnapshot(dir.path() + "/skipped.lksnap");
+    CHECK(shown["counters"]["reachability_status"] == "skipped");
+    CHECK(shown["counters"]["reachability_scan_ns"] == 5000000000);
+    CHECK_FALSE(shown["allocations"][0].contains("reachability"));  // no classes: none invented
+
+    auto old = syntheticSnapshot(12, "cycle", 12, 2);
+    old.allocation(0x1000, 64, 5, 1).version(1);
+    writeFile(dir.path() + "/old.lksnap", old.bytes());
+    shown = showSnapshot(dir.path() + "/old.lksnap");
+    CHECK(shown["format_version"] == 1);
+    CHECK(shown["counters"]["reachability_status"] == "not attempted");
+}
+
 TEST_CASE("report writes each format to its own file, check gates with suppressions and baselines") {
     TemporaryDirectory dir;
     std::string snaps = dir.path() + "/snaps";
