@@ -77,7 +77,7 @@ snapshot::FileHeader makeHeader(const char* label, snapshot::Trigger trigger, ui
     header.realtime_ns = clockNs(CLOCK_REALTIME);
     header.monotonic_ns = clockNs(CLOCK_MONOTONIC);
     header.process_start_ns = processStartNs();
-    header.sequence = peekSequence();
+    header.sequence = sequenceAtSnapshot();
     header.snapshot_index = index;
     header.stack_depth_limit = stackDepthLimit();
     copyCut(header.label, sizeof(header.label), label);

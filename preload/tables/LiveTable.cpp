@@ -161,6 +161,10 @@ namespace {
 // What one table operation does to the shard's counters.
 enum class Accounting { Allocation, Free, DetachOnly, ReattachOnly, Moved, ResizedInPlace };
 
+inline void raisePeak(LiveCounters& c) noexcept {
+    if (c.live_bytes > c.peak_live_bytes) c.peak_live_bytes = c.live_bytes;
+}
+
 void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64_t old_size) noexcept {
     if (entry.sequence == 0) return;  // the tracker's own blocks are never counted
     LiveCounters& c = shard.counters;
@@ -173,6 +177,7 @@ void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64
         case Accounting::ReattachOnly:
             c.live_allocations++;
             c.live_bytes += entry.size;
+            raisePeak(c);
             if (accounting == Accounting::Moved) c.reallocations++;
             break;
         case Accounting::ResizedInPlace:
@@ -181,6 +186,7 @@ void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64
             c.bytes_freed += old_size;
             c.live_allocations++;
             c.live_bytes += entry.size;
+            raisePeak(c);
             break;
         case Accounting::Free:
             c.frees++;
@@ -332,6 +338,7 @@ LiveCounters sumCounters() noexcept {
         total.bytes_freed += shard.counters.bytes_freed;
         total.live_allocations += shard.counters.live_allocations;
         total.live_bytes += shard.counters.live_bytes;
+        total.peak_live_bytes += shard.counters.peak_live_bytes;
     }
     return total;
 }

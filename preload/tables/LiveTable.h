@@ -32,6 +32,11 @@ struct LiveCounters {
     uint64_t bytes_freed = 0;
     uint64_t live_allocations = 0;
     uint64_t live_bytes = 0;
+    // Per shard: the shard's high-water mark of live_bytes. Summed over the shards (sumCounters) it is
+    // an upper bound of the process's peak, never below it: the shards' peaks need not fall at the same
+    // moment. Kept per shard, under the shard lock the operation holds anyway, so that no allocation
+    // touches a process-wide counter.
+    uint64_t peak_live_bytes = 0;
 };
 
 namespace live_table {
@@ -69,7 +74,7 @@ size_t slotsInUseLocked() noexcept;
 // Calls visit(begin, end, context) for each of the table's own memory ranges (the shard array and
 // each shard's slots): the reachability scan must not take the addresses stored there for pointers.
 void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept;
-// Sums the shards' counters.
+// Sums the shards' counters (peak_live_bytes: the sum of the shards' peaks, see LiveCounters).
 LiveCounters sumCounters() noexcept;
 
 // longjmp recovery (tracker/ThreadState.h): the shard locks this thread owns are released.

@@ -16,26 +16,15 @@
 namespace leakscope::preload {
 namespace {
 
-// Live bytes of tracked blocks, kept globally only for the peak (the shards hold the exact counters).
-std::atomic<int64_t> gLiveBytes{0};
-std::atomic<int64_t> gPeakLiveBytes{0};
 // `leakscope attach`: a pointer the table does not know may be a block from before the attach.
 std::atomic<bool> gUnknownFreesSilent{false};
 
 bool unknownFreeIsBad(bool owned) noexcept { return owned && !gUnknownFreesSilent.load(std::memory_order_relaxed); }
 
-void adjustLiveBytes(int64_t delta) noexcept {
-    if (delta == 0) return;
-    int64_t now = gLiveBytes.fetch_add(delta, std::memory_order_relaxed) + delta;
-    int64_t peak = gPeakLiveBytes.load(std::memory_order_relaxed);
-    while (now > peak && !gPeakLiveBytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-    }
-}
-
 inline uint64_t addressOf(const void* pointer) noexcept { return reinterpret_cast<uint64_t>(pointer); }
 
 LiveEntry trackedEntry(void* pointer, size_t size, uint32_t stack_id) noexcept {
-    return LiveEntry{addressOf(pointer), size, nextSequence(), stack_id, currentThreadId()};
+    return LiveEntry{addressOf(pointer), size, nextAllocationSequence(), stack_id, currentThreadId()};
 }
 
 void recordWithFreshStack(snapshot::EventKind kind, uint64_t value, uint64_t size) noexcept {
@@ -57,9 +46,8 @@ void fillMemoryCounters(snapshot::Counters& counters) noexcept {
     counters.bytes_freed = live.bytes_freed;
     counters.live_allocations = live.live_allocations;
     counters.live_bytes = live.live_bytes;
-    int64_t peak = gPeakLiveBytes.load(std::memory_order_relaxed);
-    counters.peak_live_bytes = peak > 0 ? static_cast<uint64_t>(peak) : 0;
-    if (counters.peak_live_bytes < counters.live_bytes) counters.peak_live_bytes = counters.live_bytes;
+    // An upper bound of the true peak (LiveTable.h, LiveCounters), at least what is live now.
+    counters.peak_live_bytes = live.peak_live_bytes > live.live_bytes ? live.peak_live_bytes : live.live_bytes;
     counters.bad_frees = event_store::countOf(snapshot::EventKind::BadFree);
     counters.bad_closes = event_store::countOf(snapshot::EventKind::BadClose) +
                           event_store::countOf(snapshot::EventKind::DoubleClose);
@@ -92,7 +80,7 @@ void recordAllocation(void* pointer, size_t size, uint32_t stack_id) noexcept {
         recordEvent(snapshot::EventKind::FailedAllocation, 0, size, stack_id);
         return;
     }
-    if (live_table::insert(trackedEntry(pointer, size, stack_id))) adjustLiveBytes(static_cast<int64_t>(size));
+    live_table::insert(trackedEntry(pointer, size, stack_id));
 }
 
 void recordInternalAllocation(void* pointer, size_t size) noexcept {
@@ -104,10 +92,7 @@ void recordInternalAllocation(void* pointer, size_t size) noexcept {
 void recordFree(void* pointer, bool owned) noexcept {
     ErrnoKeeper keep_errno;
     LiveEntry removed{};
-    if (live_table::remove(addressOf(pointer), &removed)) {
-        if (removed.sequence != 0) adjustLiveBytes(-static_cast<int64_t>(removed.size));
-        return;
-    }
+    if (live_table::remove(addressOf(pointer), &removed)) return;
     if (unknownFreeIsBad(owned)) recordWithFreshStack(snapshot::EventKind::BadFree, addressOf(pointer), 0);
 }
 
@@ -131,11 +116,9 @@ void* reallocateWith(void* pointer, size_t size, bool owned, RealResize real_res
     }
     void* result = real_resize(pointer, size);
     ErrnoKeeper keep_errno;  // from here on errno is the real realloc's
-    int64_t old_bytes = known && old.sequence != 0 ? static_cast<int64_t>(old.size) : 0;
     if (!result) {
         if (size == 0) {  // glibc: realloc(p, 0) frees p
             if (known) live_table::countDetachedFree(old);
-            adjustLiveBytes(-old_bytes);
         } else {
             if (known) live_table::reattach(old);
             if (owned) recordEvent(snapshot::EventKind::FailedAllocation, 0, size, stack_id);
@@ -150,7 +133,6 @@ void* reallocateWith(void* pointer, size_t size, bool owned, RealResize real_res
     } else {
         live_table::insertMoved(old, fresh);
     }
-    adjustLiveBytes((fresh.sequence != 0 ? static_cast<int64_t>(size) : 0) - old_bytes);
     return result;
 }
 
@@ -191,14 +173,11 @@ size_t resizeInPlace(void* pointer, size_t size, size_t extra, bool owned,
     LiveEntry fresh = tracked && owned ? trackedEntry(pointer, recorded, stack_id)
                                        : LiveEntry{addressOf(pointer), recorded, old.sequence, old.stack_id, old.thread_id};
     live_table::insertResizedInPlace(old, fresh);
-    if (tracked) adjustLiveBytes(static_cast<int64_t>(recorded) - static_cast<int64_t>(old.size));
     return result;
 }
 
 void beginAttachWindow() noexcept {
-    gUnknownFreesSilent.store(true, std::memory_order_relaxed);
-    gLiveBytes.store(0, std::memory_order_relaxed);
-    gPeakLiveBytes.store(0, std::memory_order_relaxed);
+    gUnknownFreesSilent.store(true, std::memory_order_relaxed);  // the peak restarts with live_table::clear()
 }
 
 }  // namespace memory

@@ -39,7 +39,7 @@ void* reallocate(void* pointer, size_t size, bool owned, void* (*real_rallocx)(v
 size_t resizeInPlace(void* pointer, size_t size, size_t extra, bool owned,
                      size_t (*real_xallocx)(void*, size_t, size_t, int), int flags) noexcept;
 
-// `leakscope attach`, with the live table just cleared: the live-bytes peak starts at zero, and from
+// `leakscope attach`, with the live table just cleared (its counters and live-bytes peak with it): from
 // now on a free or realloc of a pointer the table does not know is silent (it may be a block made
 // before the attach), so bad frees are not judged while attached (docs/attach.md).
 void beginAttachWindow() noexcept;

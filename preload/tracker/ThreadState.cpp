@@ -1,4 +1,4 @@
-// ReentryGuard, thread ids, sequence numbers and deferred (signal-requested) work.
+// ReentryGuard, thread ids and deferred (signal-requested) work. Sequence numbers: SequenceNumbers.cpp.
 #include "tracker/ThreadState.h"
 
 #include <atomic>
@@ -27,8 +27,6 @@ thread_local uint32_t tThreadId __attribute__((tls_model("initial-exec"))) = 0;
 // frame): a longjmp to a point above it leaves every tracker frame of the thread behind.
 thread_local uintptr_t tGuardFrame __attribute__((tls_model("initial-exec"))) = 0;
 
-// Sequence 0 is reserved for "tracker-internal" live entries, so numbering starts at 1.
-std::atomic<uint64_t> gSequence{1};
 std::atomic<bool> gDeferredSnapshot{false};  // an external request is pending
 std::atomic<bool> gDeferredApi{false};       // a leakscope_snapshot() from a handler is pending
 // The pending API request's label. Written only by the one handler that wins gApiLabelBusy, read by
@@ -86,13 +84,10 @@ void recoverAbandonedTracker() noexcept {
     cfi_walker::forgetThreadState();
     forgetLastCapture();
     forgetTrackerOwnCodeScope();
+    forgetSequenceBlock();
     std::atomic_signal_fence(std::memory_order_seq_cst);
     tGuardDepth = 0;  // last: until here a signal still finds the thread inside the tracker
 }
-
-uint64_t nextSequence() noexcept { return gSequence.fetch_add(1, std::memory_order_relaxed); }
-
-uint64_t peekSequence() noexcept { return gSequence.load(std::memory_order_relaxed); }
 
 uint32_t currentThreadId() noexcept {
     if (tThreadId == 0) tThreadId = static_cast<uint32_t>(syscall(SYS_gettid));

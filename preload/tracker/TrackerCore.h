@@ -36,8 +36,16 @@ bool trackerActive() noexcept;
 // and from inside dlsym's own allocations (bootstrap). Returns nullptr when the symbol does not exist.
 void* resolveNext(const char* name) noexcept;
 
-// Process-wide increasing sequence number shared by allocations, handles and events.
+// Process-wide increasing sequence number shared by allocations, handles and events: one atomic
+// increment, so numbers taken on different threads are ordered as the calls were (handle tracking's
+// /proc reconciliation relies on that).
 uint64_t nextSequence() noexcept;
+// A sequence number for an allocation, from a block of numbers this thread reserved (the hot path
+// touches no shared cache line). Unique in the process (nextSequence's numbers included) and
+// increasing among a thread's allocations; across threads, and against nextSequence's numbers, ordered
+// only at snapshots: every number taken after a snapshot read its header's `sequence`
+// (sequenceAtSnapshot) is at least that value, every number taken before it is below.
+uint64_t nextAllocationSequence() noexcept;
 
 // Kernel thread id of the calling thread (cached per thread).
 uint32_t currentThreadId() noexcept;

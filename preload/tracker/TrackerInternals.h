@@ -8,8 +8,15 @@
 
 namespace leakscope::preload {
 
-// The next sequence number without consuming it (the snapshot header's `sequence`).
+// The next sequence number without consuming it (a module's unloaded_sequence).
 uint64_t peekSequence() noexcept;
+// The snapshot header's `sequence`: retires every thread's reserved block of allocation numbers
+// (nextAllocationSequence), then returns the next number. Every record that exists now has a smaller
+// one; every allocation recorded after this call gets one at least as large.
+uint64_t sequenceAtSnapshot() noexcept;
+// longjmp recovery (tracker/ThreadState.h): this thread's block of allocation numbers, possibly
+// half-refilled, is dropped; the next allocation takes a fresh one.
+void forgetSequenceBlock() noexcept;
 
 // First-use initialisation of the tables every hook needs (mmap only; safe from the first malloc,
 // before libc has finished starting). Returns false if the tables could not be mapped.

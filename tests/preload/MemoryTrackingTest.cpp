@@ -1,7 +1,10 @@
 // The preload tracks memory exactly: known blocks from known functions, a multi-threaded storm,
 // allocations before main, the allocator's guarantees, and no change in behaviour.
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
+#include <string>
+#include <utility>
 #include <unistd.h>
 
 #include "PreloadTestSupport.h"
@@ -89,6 +92,42 @@ TEST_CASE("8 threads x 1,000,000 mixed malloc/calloc/realloc/free: no crash or d
     for (const auto& allocation : shown.at("allocations")) live_bytes += allocation.at("size").get<uint64_t>();
     CHECK(counters.at("live_bytes").get<uint64_t>() == live_bytes);
     CHECK(counters.at("peak_live_bytes").get<uint64_t>() >= live_bytes);
+}
+
+TEST_CASE("allocations after a snapshot number above it on every thread, so diff counts exactly them") {
+    // Both threads reserved a block of allocation numbers before snapshot A; what they allocate after
+    // it must still number at least A's sequence (tests/unit/SequenceTest.cpp for the mechanism).
+    TemporaryDirectory dir;
+    ProcessResult run = runWithPreload(dir.path(), {LEAKSCOPE_TARGET_TESTPROG_SEQUENCE_ACROSS_THREADS});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out == "before 10, after 10\n");
+    auto first = snapshotsLabelled(dir.path(), "A");
+    auto second = snapshotsLabelled(dir.path(), "B");
+    REQUIRE(first.size() == 1);
+    REQUIRE(second.size() == 1);
+    const uint64_t boundary = showSnapshot(first[0]).at("sequence");
+    nlohmann::json shown = showSnapshot(second[0]);
+    const std::pair<const char*, size_t> expected[] = {
+        {"seq_before_snapshot", 10}, {"seq_after_worker", 7}, {"seq_after_main", 3}};
+    for (const auto& [function, count] : expected) {
+        INFO("function " << function);
+        auto blocks = allocationsFrom(shown, function);
+        CHECK(blocks.size() == count);
+        const bool before = std::string(function) == "seq_before_snapshot";
+        for (const auto& block : blocks) CHECK((block.at("sequence").get<uint64_t>() < boundary) == before);
+    }
+    ProcessResult diff = runAnalyzer({"diff", first[0], second[0], "--format", "json"});
+    INFO(diff.err);
+    REQUIRE(diff.exit_code == 0);
+    const nlohmann::json parsed = nlohmann::json::parse(diff.out);
+    std::map<std::string, uint64_t> added;
+    for (const auto& group : parsed.at("added"))
+        if (group.at("resource") == "memory" && !group.at("stack").empty())
+            added[group.at("stack")[0].value("function", "")] += group.at("count").get<uint64_t>();
+    CHECK(added["seq_after_worker"] == 7);
+    CHECK(added["seq_after_main"] == 3);
+    CHECK(added.count("seq_before_snapshot") == 0);
 }
 
 TEST_CASE("allocations in a constructor before main and dlsym/dlopen's bootstrap do not crash or recurse") {

@@ -111,6 +111,41 @@ TEST_CASE("live_table: counters follow allocations, frees and reallocations, the
     REQUIRE(live_table::remove(kBase + 48, &freed));
 }
 
+TEST_CASE("live_table: the summed peak equals live bytes while the heap grows and never falls below the true peak") {
+    REQUIRE(live_table::initialise());
+    live_table::clear();  // counters and per-shard peaks from zero (as a new attach window starts)
+    constexpr uint64_t kBase = 0x6000000;
+    constexpr uint64_t kBlocks = 4000;
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < kBlocks; ++i) {
+        REQUIRE(live_table::insert(entry(addressAt(kBase, i), 10 + i % 90)));
+        live += 10 + i % 90;
+    }
+    // Only growth so far: every shard is at its own peak now, so the sum is exact.
+    LiveCounters grown = live_table::sumCounters();
+    CHECK(grown.live_bytes == live);
+    CHECK(grown.peak_live_bytes == live);
+    const uint64_t true_peak = live;
+    LiveEntry out{};
+    for (uint64_t i = 0; i < kBlocks; i += 2) {
+        REQUIRE(live_table::remove(addressAt(kBase, i), &out));
+        live -= out.size;
+    }
+    // Regrowth below the earlier peak: the true peak stays `true_peak`; a shard whose new blocks
+    // outgrow what it freed raises the sum by at most those blocks' bytes.
+    uint64_t regrown = 0;
+    for (uint64_t i = 0; i < kBlocks / 4; ++i) {
+        REQUIRE(live_table::insert(entry(addressAt(kBase + 0x1000000, i), 7)));
+        regrown += 7;
+    }
+    LiveCounters after = live_table::sumCounters();
+    CHECK(after.live_bytes == live + regrown);
+    CHECK(after.peak_live_bytes >= true_peak);
+    CHECK(after.peak_live_bytes <= true_peak + regrown);
+    live_table::clear();
+    CHECK(live_table::sumCounters().peak_live_bytes == 0);
+}
+
 TEST_CASE("live_table: when a shard cannot grow, insert fails and the table stays consistent") {
     REQUIRE(live_table::initialise());
     // No address space for the next doubling: mmap fails as it would under a hard memory limit.

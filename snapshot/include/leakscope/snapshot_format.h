@@ -200,7 +200,7 @@ enum StackFlags : uint16_t {
 struct AllocationRecord {
     uint64_t address;
     uint64_t size;       // bytes requested
-    uint64_t sequence;   // process-wide, increasing; shared by allocations and handles
+    uint64_t sequence;   // unique in the process; ordered across threads at snapshots (docs/snapshot-format.md)
     uint32_t stack_id;
     uint32_t thread_id;  // kernel tid of the allocating thread
 };
