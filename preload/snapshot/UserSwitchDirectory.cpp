@@ -12,6 +12,7 @@
 #include "leakscope/SnapshotWriter.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/TrackerFds.h"
+#include "lifecycle/PathText.h"
 #include "tracker/ErrnoKeeper.h"
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
@@ -22,28 +23,6 @@ namespace {
 
 std::atomic<int> gSlot{-1};                 // TrackerFds slot of the prepared directory
 std::atomic<uid_t> gUid{static_cast<uid_t>(-1)};  // the user it was made for
-
-// Appends the decimal digits of `value` at out[used...]; false when it does not fit.
-bool appendDecimal(char* out, size_t capacity, size_t& used, unsigned long value) noexcept {
-    char digits[24];
-    size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value);
-    if (used + count >= capacity) return false;
-    while (count) out[used++] = digits[--count];
-    out[used] = '\0';
-    return true;
-}
-
-bool appendText(char* out, size_t capacity, size_t& used, const char* text) noexcept {
-    size_t length = std::strlen(text);
-    if (used + length >= capacity) return false;
-    std::memcpy(out + used, text, length + 1);
-    used += length;
-    return true;
-}
 
 void forgetPrepared() noexcept {
     const int slot = gSlot.exchange(-1, std::memory_order_acq_rel);
