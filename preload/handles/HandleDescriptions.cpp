@@ -1,4 +1,5 @@
 #include "handles/HandleDescriptions.h"
+#include "lifecycle/FdTableCopy.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -97,19 +98,10 @@ void describeFromKernel(HandleEntry& entry, int fd, const char* target, size_t t
 }
 
 size_t readFdTarget(int fd, char* buffer, size_t capacity) noexcept {
-    // "/proc/thread-self/fd/" + decimal fd, built by hand: snprintf may allocate (locale) inside a hook.
-    // thread-self: /proc/self names an exited leader after main's pthread_exit (see ProcFdScanner).
-    char link_path[48] = "/proc/thread-self/fd/";
-    size_t length = std::strlen(link_path);
-    char digits[12];
-    size_t digit_count = 0;
-    unsigned value = static_cast<unsigned>(fd);
-    do {
-        digits[digit_count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value && digit_count < sizeof(digits));
-    while (digit_count) link_path[length++] = digits[--digit_count];
-    link_path[length] = '\0';
+    // The program's table (lifecycle/FdTableCopy.h): on the snapshot helper the waiting thread's, whose
+    // fds the helper's copy may no longer match. Built by hand: snprintf may allocate (locale) in a hook.
+    char link_path[64];
+    if (!programFdPath(fd, link_path, sizeof(link_path))) return 0;
     const ssize_t read = readlink(link_path, buffer, capacity);
     return read > 0 ? static_cast<size_t>(read) : 0;
 }

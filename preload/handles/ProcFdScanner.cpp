@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "lifecycle/FdTableCopy.h"
 #include "lifecycle/TrackerFds.h"
 
 
@@ -38,12 +39,23 @@ int parseFdName(const char* name) noexcept {
 
 // /proc/thread-self, not /proc/self: after main calls pthread_exit, /proc/self names the exited
 // leader, whose fd directory lists nothing, and the exit snapshot would lose every handle.
-// /proc/self only where the kernel has no thread-self (before Linux 3.17).
+// /proc/self only where the kernel has no thread-self (before Linux 3.17). On the snapshot helper
+// (lifecycle/FdTableCopy.h) the program's table is the waiting thread's, named by programFdPath(); the
+// listing's own fd is then in the helper's copy: neither the program's number nor registered.
 ProcFdScanner::ProcFdScanner() noexcept {
-    int opened = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (opened < 0)
+    char path[64];
+    const bool on_copy = onCopiedFdTable();
+    int opened = programFdPath(-1, path, sizeof(path))
+                     ? static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+                     : -1;
+    if (opened < 0 && !on_copy)
         opened = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (opened < 0) return;
+    if (on_copy) {
+        directory_fd_ = opened;
+        return;
+    }
+    lists_itself_ = true;
     directory_fd_ = placeTrackerFd(opened);
     slot_ = claimTrackerFd(directory_fd_);
 }
@@ -75,7 +87,7 @@ bool ProcFdScanner::next(int& fd) noexcept {
         const int listed = parseFdName(entry->name);
         // The scanner's own fd is listed unless unregistered: registered, it is a tracker fd, which
         // every caller skips (and close_range spares, so the listing survives a close-everything).
-        if (listed < 0 || (slot_ < 0 && listed == directory_fd_)) continue;
+        if (listed < 0 || (lists_itself_ && slot_ < 0 && listed == directory_fd_)) continue;
         fd = listed;
         return true;
     }

@@ -2,7 +2,8 @@
 // close): no opendir (it allocates) and no hooked function (the scan runs inside the preload's own
 // initialisation and snapshot writer). The kernel lists /proc/self/fd in increasing fd order, which
 // lets the reconciliation walk the listing and the handle table side by side. Its own fd is a tracker
-// fd (TrackerFds.h): high, close-on-exec, registered while the scanner lives.
+// fd (TrackerFds.h): high, close-on-exec, registered while the scanner lives; on the snapshot helper
+// (lifecycle/FdTableCopy.h) it is in the helper's copy of the table and lists the program's.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,7 @@ private:
 
     int directory_fd_ = -1;
     int slot_ = -1;  // its TrackerFds registration
+    bool lists_itself_ = false;  // false on the snapshot helper: it lists the program's table, not its own
     size_t buffer_used_ = 0;
     size_t buffer_position_ = 0;
     alignas(8) char buffer_[4096];

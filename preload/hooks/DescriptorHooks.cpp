@@ -13,7 +13,6 @@
 
 #include "handles/HandleDescriptions.h"
 #include "hooks/HookSupport.h"
-#include "lifecycle/TrackerFds.h"
 
 namespace leakscope::preload::handles {
 namespace {
@@ -124,23 +123,13 @@ LEAKSCOPE_EXPORT int accept4(int listening_fd, sockaddr* address, socklen_t* add
     return recordAccepted(callReal(realAccept4, listening_fd, address, address_length, flags), flags);
 }
 
-// A pipe the tracker's own code makes (libunwind's) is moved out of the program's fd range.
-[[gnu::always_inline]] inline bool keptForTracker(int result, int fds[2]) noexcept {
-    if (result != 0 || !insideTrackerOwnCode()) return false;
-    fds[0] = relocateTrackerFd(fds[0]);
-    fds[1] = relocateTrackerFd(fds[1]);
-    return true;
-}
-
 LEAKSCOPE_EXPORT int pipe(int fds[2]) {
     const int result = callReal(realPipe, fds);
-    if (keptForTracker(result, fds)) return result;
     return recordPipe(result, fds, 0);
 }
 
 LEAKSCOPE_EXPORT int pipe2(int fds[2], int flags) {
     const int result = callReal(realPipe2, fds, flags);
-    if (keptForTracker(result, fds)) return result;
     return recordPipe(result, fds, flags);
 }
 

@@ -1,5 +1,6 @@
-// Paths built into fixed buffers, without allocating (the preload's hooks, signal handlers and vfork
-// children build file names this way): append text or a decimal number at out[used...], keeping a NUL.
+// Paths built into fixed buffers without allocating or snprintf (it may allocate for the locale): the
+// preload's hooks, signal handlers, vfork children and the snapshot helper build file and /proc names
+// this way. Append text or a decimal number at out[used...], keeping a NUL.
 #pragma once
 
 #include <cstddef>

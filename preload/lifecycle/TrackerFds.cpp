@@ -14,7 +14,7 @@
 namespace leakscope::preload {
 namespace {
 
-// The snapshot file, a /proc/self/fd listing or two, libunwind's pipe: never more than a handful at once.
+// A snapshot file, a /proc/self/fd listing or two, a kept directory: never more than a handful at once.
 constexpr int kMaxTrackerFds = 16;
 // Downward probes for a free high number before giving up (each is one fcntl; the first usually works).
 constexpr int kMaxProbes = 256;
@@ -24,7 +24,6 @@ std::atomic<int> gTrackerFds[kMaxTrackerFds] = {-1, -1, -1, -1, -1, -1, -1, -1,
 // Which thread claimed each slot (its SpinLock owner token; 0 for fds kept for life): a longjmp that
 // abandons the tracker's frames releases the fds they had claimed (releaseTrackerFdsClaimedHere).
 std::atomic<uintptr_t> gTrackerFdOwners[kMaxTrackerFds] = {};
-thread_local bool tInsideOwnCode __attribute__((tls_model("initial-exec"))) = false;
 
 // One past the highest number the tracker may take.
 long trackerFdTop() noexcept {
@@ -49,15 +48,6 @@ int duplicateHigh(int fd, long lowest) noexcept {
 }
 
 }  // namespace
-
-TrackerOwnCodeScope::TrackerOwnCodeScope() noexcept : outer_(!tInsideOwnCode) { tInsideOwnCode = true; }
-
-TrackerOwnCodeScope::~TrackerOwnCodeScope() {
-    if (outer_) tInsideOwnCode = false;
-}
-
-bool insideTrackerOwnCode() noexcept { return tInsideOwnCode; }
-void forgetTrackerOwnCodeScope() noexcept { tInsideOwnCode = false; }
 
 int placeTrackerFd(int fd) noexcept {
     if (fd < 0) return fd;
@@ -109,12 +99,6 @@ void releaseTrackerFdsClaimedHere() noexcept {
         const int fd = releaseTrackerFdSlot(slot);
         if (fd >= 0) syscall(SYS_close, fd);
     }
-}
-
-int relocateTrackerFd(int fd) noexcept {
-    int placed = placeTrackerFd(fd);
-    keepTrackerFdForLife(claimTrackerFd(placed));
-    return placed;
 }
 
 bool isPersistentTrackerFd(int fd) noexcept {

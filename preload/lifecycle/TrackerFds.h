@@ -1,8 +1,11 @@
 // The fds the tracker itself opens, kept out of the program's way (docs/architecture.md, "Host-safety
 // contract: fds", is the full set of rules).
 //
-// Every fd the tracker holds — the snapshot file while it is written, /proc/self/fd while it is listed,
-// libunwind's address-check pipe — is moved at once to the highest free number below
+// Snapshots are written on a helper with its own copy of the fd table (FdTableCopy.h), so their fds
+// never enter the program's table. The fds the tracker still opens in the program's table — a snapshot
+// written in place when that helper cannot be started, /proc/self/fd while close_range() or the start
+// of tracking lists it, the directory kept by a process that switches user — are moved at once to the
+// highest free number below
 // min(soft RLIMIT_NOFILE, kTrackerFdCeiling), close-on-exec, and registered here. A program's open()
 // returns the lowest free number, so it never meets these; close() of one is answered EBADF (the
 // program does not own that number: in a plain run it would not be open) and never pretended;
@@ -12,22 +15,6 @@
 #pragma once
 
 namespace leakscope::preload {
-
-// Marks the calling thread as running the tracker's own code (libunwind's initialisation and walks).
-class TrackerOwnCodeScope {
-public:
-    TrackerOwnCodeScope() noexcept;
-    ~TrackerOwnCodeScope();
-    TrackerOwnCodeScope(const TrackerOwnCodeScope&) = delete;
-    TrackerOwnCodeScope& operator=(const TrackerOwnCodeScope&) = delete;
-
-private:
-    bool outer_;
-};
-
-bool insideTrackerOwnCode() noexcept;
-// longjmp recovery (tracker/ThreadState.h): the scope's frame was abandoned.
-void forgetTrackerOwnCodeScope() noexcept;
 
 // Above this the kernel would grow the process's fd table (8 bytes per slot) just for us; programs with
 // a larger limit and more fds than this open at once may see one number skipped while a snapshot runs.
@@ -52,13 +39,10 @@ int releaseTrackerFdSlot(int slot) noexcept;
 // the frame that claimed it is marked so: keepTrackerFdForLife(slot).
 void keepTrackerFdForLife(int slot) noexcept;
 void releaseTrackerFdsClaimedHere() noexcept;
-// Only in a process of the tracker's own that has a copy of the program's fd table (the snapshot helper,
-// the reachability scan's clone) and needs one number when every number is in use: closes the highest
+// Only on a helper of the tracker's own that has a copy of the program's fd table (the snapshot helper,
+// FdTableCopy.h; the reachability scan's clone) and needs one number when every number is in use: closes the highest
 // open fd >= 3 of that copy (the program's fd stays open). False when there was none.
 bool closeOneFdOfThisCopy() noexcept;
-
-// placeTrackerFd + claimTrackerFd for an fd kept for the life of the process (libunwind's pipe).
-int relocateTrackerFd(int fd) noexcept;
 
 // True for an fd registered here (and not released since).
 bool isPersistentTrackerFd(int fd) noexcept;
@@ -67,7 +51,7 @@ bool isPersistentTrackerFd(int fd) noexcept;
 // number and re-points its slot, so the program's dup2 then closes the old number exactly as in a plain
 // run (never EBUSY). When no other number is free, the tracker gives the fd up: its slot reads -1 and
 // the snapshot being written fails with one warning. A user that keeps the number itself instead of
-// reading the slot (libunwind's pipe) keeps using the old number: such fds must be scoped, not kept.
+// reading the slot would keep using the old number: such fds must be scoped, not kept.
 // Known window: a write the snapshot writer issued with the old number just before the move can still
 // land after the program's dup2.
 void moveTrackerFdAway(int fd) noexcept;

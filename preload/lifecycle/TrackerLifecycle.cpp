@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lifecycle/Config.h"
+#include "lifecycle/FdTableCopy.h"
 #include "tables/EventStore.h"
 #include "tracker/FaultInjection.h"
 #include "tracker/MemoryTracker.h"
@@ -273,7 +274,10 @@ AttachStart startAttachedTracking(const char* settings) noexcept {
     gProcessStartNs.store(monotonicNs(), std::memory_order_relaxed);
     if (config().track_handles) {
         handles::afterForkInChild();  // an earlier window's records become inherited (and are reconciled)
-        handles::initialise();        // the fds open now: inherited, a baseline
+        // The fds open now: inherited, a baseline. Listed from the helper with a copy of the fd table
+        // (FdTableCopy.h): the program's other threads run on while the borrowed one is in here, and
+        // the listing's own fd must not take a number one of their open() calls would get.
+        if (!runWithCopiedFdTable([](void*) noexcept { handles::initialise(); }, nullptr)) handles::initialise();
     }
     gTornDown.store(false, std::memory_order_release);
     gConfigured.store(true, std::memory_order_release);

@@ -1,14 +1,15 @@
 // takeSnapshot(): every trigger lands here. Runs the reachability scan when this snapshot is to be
 // classified (reachability/ReachabilityScan.h), then writes header, Counters, Modules, Allocations
 // (+ Reachability), Handles (from handle tracking), Events, Stacks and Strings through the
-// SnapshotWriter, one snapshot at a time, with the guard held so nothing the writer does is tracked. The file's fd lives high and
-// registered (TrackerFds.h); when the program has used every fd, a helper process writes it.
+// SnapshotWriter, one snapshot at a time, with the guard held so nothing the writer does is tracked.
+// Every fd a snapshot opens is opened on a helper with its own copy of the fd table
+// (lifecycle/FdTableCopy.h), so the program's fd numbers are exactly those of a plain run; only when
+// that helper cannot be started is the file written in place, its fd moved high (TrackerFds.h).
 #include <pthread.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <cstring>
@@ -24,6 +25,7 @@
 #include "tables/StackTable.h"
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"
+#include "lifecycle/FdTableCopy.h"
 #include "lifecycle/ProcessRecord.h"
 #include "lifecycle/TrackerFds.h"
 #include "snapshot/UserSwitchDirectory.h"
@@ -224,34 +226,50 @@ bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
     return true;
 }
 
-// Every fd of the process is in use (EMFILE): the snapshot is written by a helper process whose fd table
-// is a copy of ours, so it can free a number without touching the program's fds. Raw clone, no exit
-// signal: no atfork handler runs (they would wait for the snapshot lock this thread holds), the program
-// gets no SIGCHLD and its wait()/waitpid(-1) never sees the helper (only __WALL does). Every tracker lock
-// is held across the clone so the helper's copy of the tables is consistent; the program's other threads
-// wait in their next tracked call until the helper is done. The helper shares nothing else: it exits
-// with exit_group, running no atexit handler of the program.
-bool writeFromHelper(const char* directory, const char* name, const snapshot::FileHeader& header,
-                     const reachability::ReachabilityScan& scan) noexcept {
-    gSnapshotLock.unlock();  // lockTrackerForFork takes it first, in the one lock order
-    lockTrackerForFork();
-    const long child = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
-    if (child == 0) {
-        unlockTrackerAfterFork();
-        snapshot::SnapshotWriter writer;
-        // Its fd table is a copy: freeing a number of it leaves the program's fd open; the file's record is
-        // still written because the helper's writer does not register the number as the tracker's.
-        bool ok = closeOneFdOfThisCopy() && composeInto(writer, directory, name, header, scan);
-        syscall(SYS_exit_group, reportOutcome(writer, ok) ? 0 : 1);
+struct ComposeJob {
+    const char* directory;
+    const char* name;
+    const snapshot::FileHeader* header;
+    const reachability::ReachabilityScan* scan;
+    bool written = false;  // set by the helper (it shares our memory)
+};
+
+// The numbers one snapshot opens at once in the helper's copy: the file, the /proc fd listing, the
+// maps file that names a module.
+constexpr int kNumbersPerSnapshot = 3;
+
+// When the program has used every fd (EMFILE), the helper's copy gives up some of its own numbers:
+// closing a copy's fd leaves the program's open (and its POSIX locks: they belong to the program's
+// table). Probes with O_PATH opens of "/", which create nothing.
+void freeNumbersInThisCopy() noexcept {
+    int probes[kNumbersPerSnapshot];
+    int free_numbers = 0;
+    for (int& probe : probes) {
+        probe = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/", O_PATH | O_CLOEXEC));
+        if (probe >= 0) ++free_numbers;
     }
-    int status = 0;
-    if (child > 0)
-        while (waitpid(static_cast<pid_t>(child), &status, __WALL) < 0 && errno == EINTR) {
-        }
-    unlockTrackerAfterFork();
-    gSnapshotLock.lock();
-    if (child < 0) warnOnce("cannot start the helper that writes a snapshot when every fd is in use", "", errno);
-    return child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    for (int probe : probes)
+        if (probe >= 0) syscall(SYS_close, probe);
+    for (; free_numbers < kNumbersPerSnapshot && closeOneFdOfThisCopy(); ++free_numbers) {
+    }
+}
+
+// On the helper (lifecycle/FdTableCopy.h): the fds it opens are in its copy of the table, so the writer
+// keeps its number unregistered, and the program never meets it, not even for the two syscalls a
+// move to a high number takes.
+void composeOnCopy(void* context) noexcept {
+    auto& job = *static_cast<ComposeJob*>(context);
+    freeNumbersInThisCopy();
+    snapshot::SnapshotWriter writer;
+    job.written = reportOutcome(writer, composeInto(writer, job.directory, job.name, *job.header, *job.scan));
+}
+
+// The helper could not be started (the clone was refused): in place, the file's fd moved high and
+// registered at once (lifecycle/TrackerFds.h). When every number is in use, the snapshot is lost, with
+// one warning.
+void composeInPlace(ComposeJob& job) noexcept {
+    snapshot::SnapshotWriter writer(&kRegistryOwner);
+    job.written = reportOutcome(writer, composeInto(writer, job.directory, job.name, *job.header, *job.scan));
 }
 
 // The last snapshot a process writes: after it, the process was judged and its record goes.
@@ -298,15 +316,9 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t 
     snapshot::FileHeader header = makeHeader(label, trigger, index);
     char name[256];
     snapshot::formatSnapshotFileName(name, sizeof(name), header.realtime_ns, header.pid, index, label);
-    snapshot::SnapshotWriter writer(&kRegistryOwner);
-    bool ok = composeInto(writer, directory, name, header, scan);
-    if (!ok && writer.fd() < 0 && writer.lastErrno() == EMFILE) {
-        writer.abandon();
-        ok = writeFromHelper(directory, name, header, scan);
-    } else {
-        ok = reportOutcome(writer, ok);
-    }
-    if (ok && isFinal(trigger)) process_record::settle();
+    ComposeJob job{directory, name, &header, &scan};
+    if (!runWithCopiedFdTable(composeOnCopy, &job)) composeInPlace(job);
+    if (job.written && isFinal(trigger)) process_record::settle();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "lifecycle/Config.h"
 #include "lifecycle/PathText.h"
 #include "lifecycle/TrackerFds.h"
+#include "lifecycle/PathText.h"
 #include "tracker/ErrnoKeeper.h"
 #include "tracker/ThreadState.h"
 #include "tracker/TrackerCore.h"

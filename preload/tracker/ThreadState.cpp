@@ -83,7 +83,6 @@ void recoverAbandonedTracker() noexcept {
     stack_table::forgetThreadState();
     cfi_walker::forgetThreadState();
     forgetLastCapture();
-    forgetTrackerOwnCodeScope();
     forgetSequenceBlock();
     std::atomic_signal_fence(std::memory_order_seq_cst);
     tGuardDepth = 0;  // last: until here a signal still finds the thread inside the tracker

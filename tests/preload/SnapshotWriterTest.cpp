@@ -196,6 +196,20 @@ TEST_CASE("SnapshotWriter: an existing file is never overwritten and a failed wr
     CHECK_FALSE(fs::exists(dir.path + "/.tmp-abandoned.lksnap"));
 }
 
+// O_CREAT|O_EXCL|O_NOFOLLOW by their effect (the torture test used to read the flags from strace; the
+// preload's writer now runs on a helper thread a tracer does not follow): a symlink planted at the
+// temporary name is neither followed nor replaced.
+TEST_CASE("SnapshotWriter: a symlink planted at the temporary name is not followed") {
+    ScratchDirectory dir;
+    const std::string target = dir.path + "/elsewhere";
+    fs::create_symlink(target, dir.path + "/.tmp-planted.lksnap");
+    SnapshotWriter writer;
+    CHECK_FALSE(writer.open(dir.path.c_str(), "planted.lksnap", testHeader()));
+    CHECK_FALSE(fs::exists(target));
+    CHECK(fs::is_symlink(dir.path + "/.tmp-planted.lksnap"));
+    CHECK_FALSE(fs::exists(dir.path + "/planted.lksnap"));
+}
+
 TEST_CASE("prepareOutputDirectory: creates 0700 directories and refuses symlinks and non-directories") {
     ScratchDirectory dir;
     char why[512];

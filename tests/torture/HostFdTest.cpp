@@ -60,6 +60,35 @@ TEST_CASE("kinds 2 and 3: a data file on fd 2 gets neither snapshot bytes nor to
     CHECK(leakscope::torture::withLabel(snapshots, "after").size() == 1);
 }
 
+// h16: every fd a snapshot opens (its file, the /proc/self/fd listing, the maps file) is opened on a
+// helper with a copy of the fd table (docs/architecture.md, "Host-safety contract: fds"), so with a
+// snapshot every millisecond neither a write to the closed fd 2 nor an open() of any thread meets one.
+TEST_CASE("h16: snapshots every millisecond take no fd number of the program, in any thread",
+          "[torture][hostfd]") {
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_FD_NUMBERS_INTERVAL, "4", "200", "50"}, {"cat", "data.txt"}},
+                                {{"LEAKSCOPE_INTERVAL_MS", "1"}});
+    leakscope::torture::requireSameBehaviour(runs, true);
+    // The plain run reuses the closed fd 2 for the first open() of every round: the window tested.
+    CHECK(runs.plain.out.find("thread 3: writes to the closed fd 2 that succeeded: 0; numbers: 2 ") != std::string::npos);
+    CHECK(runs.plain.out.find("the program's data\n") != std::string::npos);
+    // Hundreds of files: `report --strict` parses every one (exit 2 for any that is not a whole snapshot).
+    auto report = leakscope::testing::runAnalyzer({"report", "--strict", runs.snapshot_dir});
+    INFO("report stderr: " << report.err);
+    CHECK(report.exit_code == 0);
+    // 50 snapshots asked by a thread of the program while the rounds ran, the interval's on top, and
+    // none holds the program's text.
+    size_t ticks = 0, exits = 0;
+    for (const std::string& file : leakscope::testing::listSnapshots(runs.snapshot_dir)) {
+        INFO("snapshot " << file);
+        ticks += file.ends_with("-tick.lksnap");
+        exits += file.ends_with("-exit.lksnap");
+        CHECK(leakscope::testing::readFile(file).find("diagnostic line") == std::string::npos);
+    }
+    CHECK(ticks == 50);
+    CHECK(exits == 2);  // the program's and cat's
+}
+
 TEST_CASE("kind 4: all fds in use: same count, and every snapshot is written and lists them",
           "[torture][hostfd]") {
     for (const char* mode : {"soft", "hard"}) {

@@ -3,7 +3,13 @@
 // real preload: it must end as it does without the tool (no hang: the runner's timeout is the only
 // clock, and a hang shows as timed_out), and every snapshot it left must be valid.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -110,4 +116,56 @@ TEST_CASE("siglongjmp out of a handler that interrupted the tracker never hangs 
     }
     // The case under test happened: jumps left the tool's own code.
     CHECK(jumps_from_tool > 0);
+}
+
+// Snapshots are written by a helper thread of the process (docs/architecture.md, "Host-safety contract:
+// fds"). A job-control stop stops that thread too; the thread that waits for it must then stop as well
+// (an uninterruptible wait, as CLONE_VFORK's, never would: the stop would never be reported and the
+// process would hang until SIGCONT). The runner's deadline is the only clock.
+TEST_CASE("SIGSTOP while snapshots are written: every stop is reported, and the program runs on", "[torture]") {
+    TemporaryDirectory dir;
+    const std::string preload = leakscope::testing::preloadPath(), out = dir.path() + "/snapshots";
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        setenv("LD_PRELOAD", preload.c_str(), 1);
+        setenv("LEAKSCOPE_OUTPUT_DIR", out.c_str(), 1);
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execl(LEAKSCOPE_TARGET_HOST_STOP_DURING_SNAPSHOTS, LEAKSCOPE_TARGET_HOST_STOP_DURING_SNAPSHOTS, "3000",
+              static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    struct Reaper {  // a failed REQUIRE leaves no stopped child behind
+        pid_t pid;
+        bool reaped = false;
+        ~Reaper() {
+            if (!reaped) kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
+        }
+    } reaper{child};
+    // waitpid with a deadline of 60 s: false when nothing was reported by then (a hang).
+    auto reported = [&](int options, int& status) {
+        for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60); std::chrono::steady_clock::now() < end;) {
+            if (waitpid(child, &status, options | WNOHANG) == child) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    };
+    int status = 0, stops = 0;
+    bool exited = false;
+    while (!exited && stops < 30) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        kill(child, SIGSTOP);
+        REQUIRE(reported(WUNTRACED, status));
+        exited = !WIFSTOPPED(status);
+        if (!exited) ++stops, kill(child, SIGCONT);
+    }
+    if (!exited) REQUIRE(reported(0, status));
+    reaper.reaped = true;
+    CHECK(stops > 0);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    size_t ticks = 0;
+    for (const std::string& file : leakscope::testing::listSnapshots(out)) ticks += file.ends_with("-tick.lksnap");
+    CHECK(ticks == 3000);
 }
