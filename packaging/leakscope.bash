@@ -26,7 +26,7 @@ _leakscope() {
     esac
     case $command in
         "") COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")) ;;
-        run) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--out --force --depth --interval --fail-alloc --no-follow-exec --reachability --check $report $gate" -- "$cur")) ;;
+        run) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--out --force --depth --interval --fail-alloc --no-follow-exec --track-sandboxed --reachability --check $report $gate" -- "$cur")) ;;
         report) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$report" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
         check) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$report $gate" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
         diff) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--format --output --help" -- "$cur")) || COMPREPLY=($(compgen -f -X '!*.lksnap' -- "$cur")) ;;
