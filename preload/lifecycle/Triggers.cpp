@@ -105,7 +105,7 @@ void* toolThreadLoop(void*) {
             takeExternalSnapshot();
         } else if (interval_ms != 0) {
             takeSnapshot("interval", snapshot::Trigger::Interval);
-            schedule.tickTaken();
+            schedule.tickTaken(monotonicNs());
         }
         relocation::redirectOptionalHooksInNewModules();
         if (attach::onToolThreadWake()) {

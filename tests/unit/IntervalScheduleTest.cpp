@@ -31,18 +31,29 @@ TEST_CASE("a request answered between ticks leaves the next tick where it was", 
     for (uint64_t now = 0; now <= 1050 * kMs; now += 7 * kMs / 2) {
         if (schedule.waitFrom(now) == 0) {
             ++ticks;
-            schedule.tickTaken();
+            schedule.tickTaken(now);
         }
     }
     CHECK(ticks == 10);
 }
 
-TEST_CASE("a late tick is taken at once and the grid is kept", "[interval]") {
+TEST_CASE("a late tick is taken at once, the ticks missed meanwhile are dropped, the grid is kept", "[interval]") {
     IntervalSchedule schedule(0, 100 * kMs);
-    CHECK(schedule.waitFrom(250 * kMs) == 0);  // the snapshot at 100 ms finished at 250 ms
-    schedule.tickTaken();
-    CHECK(schedule.nextTickNs() == 200 * kMs);
-    CHECK(schedule.waitFrom(250 * kMs) == 0);  // the 200 ms tick is due at once
-    schedule.tickTaken();
-    CHECK(schedule.waitFrom(250 * kMs) == 50 * kMs);  // then back on the grid: 300 ms
+    CHECK(schedule.waitFrom(250 * kMs) == 0);  // the tick due at 100 ms, taken late
+    schedule.tickTaken(250 * kMs);             // and it ended at 250 ms: the 200 ms tick is dropped
+    CHECK(schedule.nextTickNs() == 300 * kMs);
+    CHECK(schedule.waitFrom(250 * kMs) == 50 * kMs);
+    // A snapshot slower than the interval (350 ms for a 100 ms interval) leaves the thread idle until
+    // the next grid point instead of starting the next snapshot at once.
+    CHECK(schedule.waitFrom(300 * kMs) == 0);
+    schedule.tickTaken(650 * kMs);
+    CHECK(schedule.nextTickNs() == 700 * kMs);
+    // Exactly on a grid point: that point counts as passed.
+    CHECK(schedule.waitFrom(700 * kMs) == 0);
+    schedule.tickTaken(800 * kMs);
+    CHECK(schedule.nextTickNs() == 900 * kMs);
+    // On time: the next grid point.
+    CHECK(schedule.waitFrom(900 * kMs) == 0);
+    schedule.tickTaken(903 * kMs);
+    CHECK(schedule.nextTickNs() == 1000 * kMs);
 }
