@@ -1,9 +1,15 @@
 /* leakscope public C API.
  *
  * A program may call these to mark lifecycle points. They cost one pointer check when leakscope is
- * not preloaded and need no library at link time: the functions are looked up once, at first call,
- * with dlsym(RTLD_DEFAULT) (in libc since glibc 2.34), so a binary built with this header runs the same
+ * not preloaded and need no library at link time: the functions are looked up with
+ * dlsym(RTLD_DEFAULT) (in libc since glibc 2.34), so a binary built with this header runs the same
  * with and without the tool.
+ *
+ * The lookup runs at start, in a constructor of each translation unit that includes this header, not
+ * at the first call: dlsym may take the loader's lock and allocate, so a first call from a signal
+ * handler that interrupted malloc would deadlock (with or without the tool). After start both
+ * functions are async-signal-safe as far as this header goes: a pointer load and a call. A call that
+ * comes before the constructors ran (from another constructor) looks the function up then.
  *
  * Thread-safe: the lookup is idempotent and the pointer store is a single word.
  */
@@ -22,28 +28,39 @@ extern "C" {
 typedef void (*leakscope_snapshot_fn_)(const char *);
 typedef int (*leakscope_active_fn_)(void);
 
-static inline void *leakscope_resolve_(const char *name) {
-    return dlsym(LEAKSCOPE_RTLD_DEFAULT_, name);
+/* One copy per translation unit (static): the header needs no library and no definition elsewhere. */
+static void *leakscope_snapshot_ptr_;
+static void *leakscope_active_ptr_;
+static int leakscope_looked_up_;
+
+static inline void leakscope_look_up_(void) {
+    __atomic_store_n(&leakscope_snapshot_ptr_, dlsym(LEAKSCOPE_RTLD_DEFAULT_, "leakscope_preload_snapshot"),
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&leakscope_active_ptr_, dlsym(LEAKSCOPE_RTLD_DEFAULT_, "leakscope_preload_active"),
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&leakscope_looked_up_, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor, used)) static void leakscope_look_up_at_start_(void) { leakscope_look_up_(); }
+
+static inline void *leakscope_function_(void **slot) {
+    if (!__atomic_load_n(&leakscope_looked_up_, __ATOMIC_ACQUIRE)) leakscope_look_up_();
+    return __atomic_load_n(slot, __ATOMIC_RELAXED);
 }
 
 /* Writes a snapshot of every live allocation and handle, labelled `label` (at most 63 bytes are kept;
  * NULL means "snapshot"). Snapshots with the same label form the series that `leakscope report` checks
  * for per-cycle growth, so call it once per cycle at the same phase. Returns after the file is written.
- * A no-op when the preload is absent. */
+ * A no-op when the preload is absent. May be called from a signal handler (the tool then writes the
+ * snapshot when the interrupted code leaves the tracker). */
 static inline void leakscope_snapshot(const char *label) {
-    static void *resolved_;
-    static int looked_up_;
-    if (!__atomic_load_n(&looked_up_, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&resolved_, leakscope_resolve_("leakscope_preload_snapshot"), __ATOMIC_RELAXED);
-        __atomic_store_n(&looked_up_, 1, __ATOMIC_RELEASE);
-    }
-    void *fn = __atomic_load_n(&resolved_, __ATOMIC_RELAXED);
+    void *fn = leakscope_function_(&leakscope_snapshot_ptr_);
     if (fn) ((leakscope_snapshot_fn_)fn)(label);
 }
 
 /* 1 when libleakscope.so is preloaded and tracking this process, 0 otherwise. */
 static inline int leakscope_active(void) {
-    void *fn = leakscope_resolve_("leakscope_preload_active");
+    void *fn = leakscope_function_(&leakscope_active_ptr_);
     return fn ? ((leakscope_active_fn_)fn)() : 0;
 }
 

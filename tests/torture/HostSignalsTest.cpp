@@ -25,16 +25,19 @@ namespace {
 
 // Runs the program `runs` times plainly and under the preload; every run must match the plain one's
 // exit code and stdout. Returns the snapshots of all traced runs (each one parsed by `leakscope show`).
-std::vector<nlohmann::json> requireSameEveryRun(const std::string& program, int runs) {
+std::vector<nlohmann::json> requireSameEveryRun(const std::string& program, int runs,
+                                                const std::vector<std::string>& args = {}) {
     ProcessOptions options;
     options.timeout = std::chrono::seconds(60);
-    ProcessResult plain = leakscope::testing::runProcess({program}, options);
+    std::vector<std::string> argv = {program};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult plain = leakscope::testing::runProcess(argv, options);
     REQUIRE_FALSE(plain.timed_out);
     TemporaryDirectory root;
     std::vector<nlohmann::json> snapshots;
     for (int run = 0; run < runs; ++run) {
         std::string dir = root.path() + "/run" + std::to_string(run);
-        ProcessResult traced = leakscope::testing::runWithPreload(dir, {program}, options);
+        ProcessResult traced = leakscope::testing::runWithPreload(dir, argv, options);
         INFO("run " << run << ": exit " << traced.exit_code << (traced.timed_out ? " (hung)" : "") << "\nstderr: "
                     << traced.err);
         REQUIRE_FALSE(traced.timed_out);
@@ -68,6 +71,23 @@ TEST_CASE("leakscope_snapshot() from a signal handler never hangs and its snapsh
     // every run writes some.
     CHECK(countLabel(snapshots, "from-handler") >= 5);
     CHECK(countLabel(snapshots, "warm") == 5);
+}
+
+TEST_CASE("the public header's first call from a signal handler never hangs, with or without the tool", "[torture]") {
+    // Before the fix the header looked the function up with dlsym at the first call: from a handler
+    // that interrupted malloc that deadlocked on malloc's lock, in a plain run too (found by a new
+    // user's program). Now the lookup runs in a constructor. Plain runs are repeated: the hang needed
+    // the first timer signal to land inside malloc.
+    for (int plain_run = 0; plain_run < 10; ++plain_run) {
+        ProcessOptions options;
+        options.timeout = std::chrono::seconds(60);
+        ProcessResult plain = leakscope::testing::runProcess({LEAKSCOPE_TARGET_HOST_SNAPSHOT_IN_HANDLER, "cold"}, options);
+        INFO("plain run " << plain_run);
+        REQUIRE_FALSE(plain.timed_out);
+        REQUIRE(plain.exit_code == 0);
+    }
+    auto snapshots = requireSameEveryRun(LEAKSCOPE_TARGET_HOST_SNAPSHOT_IN_HANDLER, 3, {"cold"});
+    CHECK(countLabel(snapshots, "from-handler") >= 3);
 }
 
 TEST_CASE("siglongjmp out of a handler that interrupted the tracker never hangs and tracking goes on", "[torture]") {

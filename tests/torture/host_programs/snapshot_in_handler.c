@@ -1,5 +1,14 @@
 /* leakscope_snapshot() from a 1 ms interval timer's handler while main churns malloc/free; the
-   program stops after 20 handler calls and prints how many it counted. */
+   program stops after 20 handler calls and prints how many it counted. With the argument "cold" the
+   first call of the API is the handler's (no warm-up call from main); the loop is mostly malloc and
+   free, so that first call often interrupts malloc: the header must not look the function up then
+   (dlsym takes locks and allocates), with or without the tool. A second thread is started first:
+   glibc's malloc takes its arena lock only once the process has more than one thread, and the
+   deadlock was dlsym waiting for that lock. (A faster timer than the snapshot
+   itself would starve main under the tool: the handler would run back to back.) */
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,29 +18,44 @@
 
 static volatile sig_atomic_t calls = 0;
 
+static volatile int finished = 0;
+
+static void* idle(void* unused) {
+    (void)unused;
+    while (!finished) usleep(1000);
+    return NULL;
+}
+
 static void onAlarm(int sig) {
     (void)sig;
     leakscope_snapshot("from-handler");
     calls = calls + 1;
 }
 
-int main(void) {
-    leakscope_snapshot("warm"); /* resolves the API before any signal */
+int main(int argc, char** argv) {
+    const int cold = argc > 1 && strcmp(argv[1], "cold") == 0;
+    if (!cold) leakscope_snapshot("warm");
+    pthread_t second;
+    if (cold) pthread_create(&second, NULL, idle, NULL);
     struct sigaction action = {0};
     action.sa_handler = onAlarm;
     action.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &action, NULL);
     struct itimerval timer = {{0, 1000}, {0, 1000}};
     setitimer(ITIMER_REAL, &timer, NULL);
-    void* held[64] = {0};
+    void* held[256] = {0}; /* more blocks per size than tcache keeps: malloc takes its arena lock */
     for (unsigned long i = 0; calls < 20; ++i) {
-        unsigned slot = i % 64;
+        unsigned slot = i % 256;
         free(held[slot]);
-        held[slot] = malloc(16 + (i % 512));
+        held[slot] = malloc(16 + (i % 300));
     }
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_REAL, &off, NULL);
-    for (unsigned slot = 0; slot < 64; ++slot) free(held[slot]);
+    for (unsigned slot = 0; slot < 256; ++slot) free(held[slot]);
+    if (cold) {
+        finished = 1;
+        pthread_join(second, NULL);
+    }
     /* The timer may fire a few more times before it is off: the count is not part of the output. */
     printf("handler calls: %s\n", calls >= 20 ? "at least 20" : "too few");
     return 0;
