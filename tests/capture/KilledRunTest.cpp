@@ -49,6 +49,17 @@ TEST_CASE("a killed writer's temporary, a corrupt and a truncated file are skipp
         if (stackHasFunction(finding, "open_and_forget"))  // one finding, the fds as its components
             reported += componentCount(finding);
     CHECK(reported == 5);  // the good files were analysed as if the bad ones were not there
+    // ... and the skipped files are said, not silently left out: the verdict cannot read "clean" over them.
+    int skipped_entries = 0;
+    for (const auto& item : json["not_judged"]) {
+        if (item["what"] != "snapshot") continue;
+        const std::string reason = item["reason"];
+        if (reason.find("corrupt.lksnap") != std::string::npos || reason.find("cut.lksnap") != std::string::npos)
+            ++skipped_entries;
+    }
+    CHECK(skipped_entries == 2);
+    const ProcessResult text = runAnalyzer({"report", dir.string()});
+    CHECK(text.out.find("snapshot not judged") != std::string::npos);
 
     const ProcessResult check = runAnalyzer({"check", dir.string(), "--fail-on", "leaked_handle"});
     CHECK(check.exit_code == 1);  // the gate judged the good files
