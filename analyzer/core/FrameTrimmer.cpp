@@ -171,7 +171,11 @@ std::string headlineText(const SymbolizedStack& stack, size_t headline_frame) {
     headline_frame = std::min(headline_frame, stack.size() - 1);
     std::string caller = shortFunctionName(stack[headline_frame].function);
     if (headline_frame == 0) return caller;
-    const SymbolizedFrame& callee = stack[headline_frame - 1];
+    // The program called through the preload's entry (its dlopen entry, a hook): name what the
+    // program asked for, the function the entry went on to ("main → dlopen"), not the tool.
+    size_t callee_frame = headline_frame - 1;
+    while (callee_frame > 0 && startsWith(stack[callee_frame].module, "libleakscope")) --callee_frame;
+    const SymbolizedFrame& callee = stack[callee_frame];
     std::string name = shortFunctionName(callee.function);
     if (isLibc(callee.module)) name = libcPublicName(name);
     return caller + " → " + name;

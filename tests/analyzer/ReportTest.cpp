@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "SyntheticRun.h"
+#include "core/FrameTrimmer.h"
 #include "core/Gate.h"
 #include "core/ReportBuilder.h"
 #include "core/StackKey.h"
@@ -242,4 +243,19 @@ TEST_CASE("exit leaks of one stack key are one finding that shows its largest si
     CHECK(leaks[1]->sites == 1);
     CHECK(leaks[1]->bytes == 70);
     CHECK(leaks[1]->stack.at(0).function == "synthetic_cache_function");
+}
+
+TEST_CASE("a headline names what the program called, not the preload's entry it went through", "[report]") {
+    // Case 16's exit leak read "main → leakscope_dlopen_and_redirect": the program's dlopen slot points
+    // at the preload's entry, which calls the real dlopen. The headline says what the program asked for.
+    SymbolizedStack stack = {
+        SymbolizedFrame{0x10, "_dl_new_object", "dl-object.c", 1, "ld-linux-x86-64.so.2", false, true},
+        SymbolizedFrame{0x20, "dlopen", "dlopen.c", 2, "libc.so.6", false, true},
+        SymbolizedFrame{0x30, "leakscope_dlopen_and_redirect", "DlEntries.cpp", 3, "libleakscope.so", false, true},
+        SymbolizedFrame{0x40, "main", "prog.c", 4, "prog", false, true}};
+    CHECK(headlineText(stack, 3) == "main → dlopen");
+    // Without the entry in between, the callee is the next frame as before.
+    SymbolizedStack direct = {stack[0], stack[1], stack[3]};
+    CHECK(headlineText(direct, 2) == "main → dlopen");
+    CHECK(headlineText(direct, 1) == "dlopen → _dl_new_object");
 }
