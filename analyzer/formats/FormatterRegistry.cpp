@@ -42,8 +42,12 @@ std::string titleWithoutReachability(const Finding& f) {
         // A finding grouped by cause (FindingGroups.h): its parts in one line.
         if (f.type == kGrowth) return componentsSummary(f) + " per '" + f.label + "' cycle" + where;
         if (f.type == kLeakedHandle) {
+            // The first numbers only: an exhaustion leak leaves thousands (case 15: 19,995 on one line).
+            constexpr size_t kFdsListed = 16;
             std::string fds;
-            for (const auto& part : f.components) fds += (fds.empty() ? "" : ", ") + std::to_string(part.fd);
+            for (size_t i = 0; i < f.components.size() && i < kFdsListed; ++i)
+                fds += (fds.empty() ? "" : ", ") + std::to_string(f.components[i].fd);
+            if (f.components.size() > kFdsListed) fds += " and " + std::to_string(f.components.size() - kFdsListed) + " more";
             return std::to_string(f.components.size()) + " handles still open at exit (fds " + fds + ")" + where;
         }
         return componentsSummary(f) + " live at exit" + where;

@@ -107,9 +107,12 @@ private:
     static void writeInformational(const Report& report, std::ostream& out, const FormatContext& context) {
         for (const char* type : {kExitLeak, kLeakedHandle}) {
             std::vector<const Finding*> group;
-            uint64_t bytes = 0, blocks = 0;
+            uint64_t bytes = 0, blocks = 0, fds = 0;
             for (const auto& f : report.findings)
-                if (f.type == type && summarised(f, context)) group.push_back(&f), bytes += f.bytes, blocks += f.count;
+                if (f.type == type && summarised(f, context)) {
+                    group.push_back(&f), bytes += f.bytes, blocks += f.count;
+                    fds += f.components.empty() ? 1 : f.components.size();  // a grouped finding lists its fds
+                }
             if (group.empty()) continue;
             if (type == std::string(kExitLeak)) {
                 std::stable_sort(group.begin(), group.end(), [](const Finding* a, const Finding* b) { return a->bytes > b->bytes; });
@@ -117,8 +120,8 @@ private:
                     << " block(s) at exit" << combinedReachability(group, kExitLeak)
                     << " (informational; --fail-on exit_leak or --max-exit-bytes N gate them)\n";
             } else {
-                out << "\n[leaked_handle] " << group.size()
-                    << " fd(s) open at exit (informational; --fail-on leaked_handle gates them)\n";
+                out << "\n[leaked_handle] " << fds << " fd(s) open at exit from " << group.size()
+                    << " site(s) (informational; --fail-on leaked_handle gates them)\n";
             }
             for (size_t i = 0; i < group.size() && i < kLargestShown; ++i) {
                 const Finding& f = *group[i];
