@@ -11,6 +11,7 @@
 #include "lifecycle/Config.h"
 #include "lifecycle/FdTableCopy.h"
 #include "tables/EventStore.h"
+#include "tracker/ClockNs.h"
 #include "tracker/FaultInjection.h"
 #include "tracker/MemoryTracker.h"
 #include "tables/LiveTable.h"
@@ -42,11 +43,6 @@ std::atomic<uint64_t> gPid{0};
 std::atomic<bool> gAttached{false};
 bool gPreloaded = false;  // the constructor found this copy preloaded (set once, before any attach)
 
-uint64_t monotonicNs() noexcept {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
-}
 
 // The text range of libleakscope.so itself: frames in it are never part of a recorded stack.
 int findOwnModule(struct dl_phdr_info* info, size_t, void* context) noexcept {

@@ -15,6 +15,7 @@
 #include "relocation/OptionalHooks.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/IntervalSchedule.h"
+#include "tracker/ClockNs.h"
 #include "lifecycle/Log.h"
 #include "tracker/ThreadState.h"
 #include "hooks/Export.h"
@@ -26,11 +27,6 @@
 namespace leakscope::preload {
 namespace {
 
-uint64_t monotonicNs() noexcept {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
-}
 
 int requestSignal() noexcept { return config().snap_signal ? config().snap_signal : SIGRTMIN + 7; }
 

@@ -4,13 +4,11 @@
 #include <ctime>
 #include <cstring>
 
+#include "tracker/ClockNs.h"
+
 namespace leakscope::preload::reachability {
 
-bool Deadline::expired() noexcept {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec) >= end_ns_;
-}
+bool Deadline::expired() noexcept { return clockNs(CLOCK_MONOTONIC) >= end_ns_; }
 
 template <typename Visit>
 bool Marker::forEachWord(uint64_t begin, uint64_t end, Visit visit) noexcept {

@@ -23,6 +23,7 @@
 #include "lifecycle/Log.h"
 #include "lifecycle/TrackerFds.h"
 #include "tables/LiveTable.h"
+#include "tracker/ClockNs.h"
 
 namespace leakscope::preload::reachability {
 namespace {
@@ -54,12 +55,6 @@ uint8_t* classesOf(SharedResult* shared) noexcept {
     return reinterpret_cast<uint8_t*>(recordsOf(shared) + shared->capacity);
 }
 
-uint64_t clockNs(clockid_t clock) noexcept {
-    timespec now{};
-    clock_gettime(clock, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
-}
-uint64_t monotonicNs() noexcept { return clockNs(CLOCK_MONOTONIC); }
 
 void notePhase(SharedResult* shared, int phase) noexcept {
     shared->phase_ns[phase] = monotonicNs();

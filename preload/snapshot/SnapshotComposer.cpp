@@ -24,6 +24,7 @@
 #include "tables/SpinLock.h"
 #include "tables/StackTable.h"
 #include "tracker/ThreadState.h"
+#include "tracker/ClockNs.h"
 #include "tracker/TrackerCore.h"
 #include "lifecycle/FdTableCopy.h"
 #include "lifecycle/ProcessRecord.h"
@@ -57,12 +58,6 @@ public:
 private:
     snapshot::SnapshotWriter& writer_;
 };
-
-uint64_t clockNs(clockid_t clock) noexcept {
-    timespec now{};
-    clock_gettime(clock, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
-}
 
 void copyCut(char* out, size_t capacity, const char* text) noexcept {
     std::memset(out, 0, capacity);
