@@ -94,7 +94,7 @@ def _format_row(medians, case, tool):
             f"{cpu_text} | {rss / 1024:.1f} | {rss_ratio} |{note}")
 
 
-def render(facts, options, cases, medians, target_rows, live_heap, stack_checks, profile_lines, notes, started_load,
+def render(facts, options, cases, medians, target_rows, target_rows_23, live_heap, stack_checks, profile_lines, notes, started_load,
            ended_load, elapsed_s):
     lines = ["# Benchmarks", "",
              "Written by `scripts/bench` " + ("`--quick` (tiny sizes: a smoke test, not a measurement)" if options.quick
@@ -104,6 +104,9 @@ def render(facts, options, cases, medians, target_rows, live_heap, stack_checks,
              "`--only W1,W5` runs some cases; `LEAKSCOPE_BUILD_DIR` picks the build tree).", "",
              "## Targets of issue 8", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {v} |" for t, m, v in target_rows]
+    lines += ["", "## Targets of issue 23 (storm and live heap; the real programs' targets are in their own "
+              "section below)", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {v} |" for t, m, v in target_rows_23]
     lines += ["", "## Wall time and peak RSS", "",
               f"Median of {options.runs} runs per tool; the tools alternate within each round (none, leakscope, "
               "heaptrack/valgrind, in an order rotated every round) so a load change hits all of them alike. "

@@ -1,4 +1,4 @@
-"""Issue 8's targets, judged from the measured medians. Each target yields one row: what it asks, what
+"""Issue 8's and issue 23's targets, judged from the measured medians. Each target yields one row: what it asks, what
 was measured, and a plain verdict ("met", "NOT met: ... over", or why it could not be judged)."""
 
 from measurement import median
@@ -100,4 +100,72 @@ def evaluate(medians, live_heap, stack_checks, live_allocations):
         rows.append((f"Stacks complete: {program}'s leaked blocks show all 12 frames plus main",
                      check.get("detail", ""), "met" if check.get("verdict") == "complete"
                      else f"NOT met ({check.get('verdict')})"))
+    return rows
+
+
+def _at_least(measured, limit):
+    if measured is None:
+        return "not measured"
+    if measured >= limit:
+        return f"met ({measured:.2f}x >= {limit:g}x)"
+    return f"NOT met: {measured:.2f}x, {limit / measured:.2f}x short of {limit:g}x"
+
+
+def _record_and_analysis(medians, case, tool):
+    """(wall, CPU, analysis wall) of record + analysis for one tool of an analysed storm case: the median
+    record plus the median analysis (a round's analysis is only timed when its record succeeded)."""
+    analysis = case.extras.get("analysis", {}).get(tool, []) if case else []
+    record_wall, record_cpu = medians.wall(case.key, tool), medians.cpu(case.key, tool)
+    if not analysis or record_wall is None:
+        return None
+    return (record_wall + median([a[0] for a in analysis]), record_cpu + median([a[1] for a in analysis]),
+            median([a[0] for a in analysis]))
+
+
+def evaluate_issue23(medians, cases, live_heap, live_allocations):
+    """Issue 23's targets that the storm and live-heap cases measure: [(target, measured, verdict)].
+    The real programs' targets (g++, python3, sqlite3) are judged by real_programs.py in their section."""
+    rows = []
+    for key, limit, title in (("W1-fp", 1.6, "W1-fp, frame pointers: leakscope <= 1.6x no-tool wall"),
+                              ("W1", 2.0, "W1, no frame pointers: leakscope <= 2.0x no-tool wall")):
+        ratio = medians.ratio(key, "leakscope")
+        rows.append((title, _with_cpu(medians, key, ratio), _at_most(ratio, limit)))
+
+    w1, w2 = medians.ratio("W1", "leakscope"), medians.ratio("W2x8", "leakscope")
+    w1_cpu, w2_cpu = medians.ratio("W1", "leakscope", "cpu"), medians.ratio("W2x8", "leakscope", "cpu")
+    title = "W2x8, 8 threads: ratio <= 1.2x the single-thread (W1) ratio"
+    if w1 and w2:
+        cpu_text = f"; CPU {w2_cpu:.2f}x / {w1_cpu:.2f}x = {w2_cpu / w1_cpu:.2f}" if w1_cpu and w2_cpu else ""
+        rows.append((title, f"wall {w2:.2f}x / {w1:.2f}x = {w2 / w1:.2f}{cpu_text}", _at_most(w2 / w1, 1.2, unit="")))
+    else:
+        rows.append((title, "-", "not measured"))
+
+    by_key = {c.key: c for c in cases}
+    for key in ("W1", "W1-fp"):
+        title = f"{key}: heaptrack + heaptrack_print >= 4x slower than leakscope record + report (wall)"
+        case = by_key.get(key)
+        ours = _record_and_analysis(medians, case, "leakscope") if case else None
+        theirs = _record_and_analysis(medians, case, "heaptrack") if case else None
+        if ours and theirs:
+            rows.append((title, f"{theirs[0]:.2f} s against {ours[0]:.2f} s (of which heaptrack_print {theirs[2]:.2f} s, "
+                                f"leakscope report {ours[2]:.2f} s; CPU {theirs[1]:.2f} s against {ours[1]:.2f} s)",
+                         _at_least(theirs[0] / ours[0], 4.0)))
+        else:
+            rows.append((title, "-", "not measured (heaptrack or heaptrack_print missing, or a run failed)"))
+
+    tool_rss, base_rss = medians.rss_kib("W5-hold", "leakscope"), medians.rss_kib("W5-hold", "none")
+    title = "Memory: <= 48 B per live allocation above no-tool (W5-hold peak RSS, stack table included)"
+    if tool_rss and base_rss and live_allocations:
+        per_block = (tool_rss - base_rss) * 1024 / live_allocations
+        rows.append((title, f"{per_block:.1f} B/allocation ({live_allocations} live; RSS {base_rss / 1024:.1f} -> "
+                            f"{tool_rss / 1024:.1f} MiB)", _at_most(per_block, 48, unit=" B")))
+    else:
+        rows.append((title, "-", "not measured"))
+
+    times = live_heap.get("snapshot_ms", [])
+    title = f"W5: a snapshot of {live_heap.get('live', '?')} live allocations in < 50 ms (median; issue 23 asks 1,000,000)"
+    if times and live_heap.get("tracked"):
+        rows.append((title, f"median {median(times):.0f} ms, max {max(times):.0f} ms over {len(times)} snapshots", _at_most(median(times), 50, unit=" ms")))
+    else:
+        rows.append((title, "-", "not measured"))
     return rows

@@ -1,0 +1,36 @@
+"""The analysis half of a storm run (issue 23: "heaptrack with its own analysis included"): after a
+leakscope run, `leakscope report` over the snapshots it wrote; after a heaptrack run, `heaptrack_print` over
+each file heaptrack wrote. Both are timed by bench_measure like the run itself, so the record and the
+analysis add up to what a user waits for."""
+
+from pathlib import Path
+
+from measurement import run_measured
+
+
+def time_analysis(tool, run_dir, analyzer, env):
+    """Returns (wall_s, cpu_s) of the analysis of one run in run_dir, or None when there was nothing to
+    analyse or the analysis failed (the caller then has no pair for this round)."""
+    run_dir = Path(run_dir)
+    work = run_dir / "analysis"
+    work.mkdir(exist_ok=True)
+    if tool == "leakscope":
+        snapshots = run_dir / "snapshots"
+        if not snapshots.is_dir():
+            return None
+        commands = [[str(analyzer), "report", str(snapshots)]]
+    elif tool == "heaptrack":
+        files = sorted(run_dir.glob("heaptrack*.zst")) + sorted(run_dir.glob("heaptrack*.gz"))
+        if not files:
+            return None
+        commands = [["heaptrack_print", str(path)] for path in files]
+    else:
+        return None
+    wall = cpu = 0.0
+    for argv in commands:
+        sample = run_measured(argv, env=env, cwd=work, log_dir=work)
+        # leakscope report exits 1 when it finds a leak (the storm leaks nothing, but a gate is not a failure).
+        if sample.exit_code not in (0, 1):
+            return None
+        wall, cpu = wall + sample.wall_s, cpu + sample.cpu_s
+    return wall, cpu
