@@ -178,3 +178,38 @@ def render(facts, options, cases, medians, target_rows, target_rows_23, live_hea
                 lines.append(f"[{case.key} {tool}] {describe_tool_command(tool, case)}")
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+CARRIED_NOTE = ("*Kept from the previous version of this file: this run of `scripts/bench` did not write this section "
+                "(a hand-measured section, or a case left out by `--only`); its numbers are from when it was written.*")
+
+
+def carry_over_sections(previous, document):
+    """The document with every `## ` section of `previous` that the new document does not have (by heading)
+    inserted before its "## Notes": a run of the script must not delete hand-measured sections or the
+    sections of cases it did not run. Returns the document unchanged when `previous` is empty."""
+    def sections(text):
+        found, heading, body = {}, None, []
+        for line in text.splitlines():
+            if line.startswith("## "):
+                if heading:
+                    found[heading] = body
+                heading, body = line, [line]
+            elif heading:
+                body.append(line)
+        if heading:
+            found[heading] = body
+        return found
+
+    written = sections(document)
+    kept = []
+    for heading, body in sections(previous).items():
+        if heading in written:
+            continue
+        lines = list(body)
+        if CARRIED_NOTE not in lines:
+            lines[1:1] = ["", CARRIED_NOTE]
+        kept += lines + ([""] if lines[-1] else [])
+    if not kept:
+        return document
+    return document.replace("## Notes", "\n".join(kept) + "\n## Notes", 1)
