@@ -135,8 +135,12 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         analyse.detail = std::to_string(report.findings.size()) + " finding(s)";
     }
     // A skipped file's snapshots were never analysed: the verdict must not read "clean" over them.
-    for (const auto& skipped : set->unreadable)
-        report.not_judged.push_back({.reason = skipped + "; skipped, what it held was not judged", .what = "snapshot"});
+    for (const auto& skipped : set->unreadable) {
+        NotJudged entry;
+        entry.reason = skipped + "; skipped, what it held was not judged";
+        entry.what = "snapshot";
+        report.not_judged.push_back(std::move(entry));
+    }
     if (int status = suppressAndExplain(report, options, gate); status != kExitClean) return status;
     GateOptions default_gate;
     if (auto status = applyGate(report, gate ? *gate : default_gate); !status.ok()) {
