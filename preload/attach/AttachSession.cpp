@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hooks/Export.h"
+#include "hooks/JemallocHooks.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/Triggers.h"
 #include "relocation/DlEntries.h"
@@ -44,7 +45,8 @@ constexpr const char* kHookedNames[] = {
     "dlclose", "_exit", "_Exit", "unshare", "setns", "prctl", "syscall"};
 constexpr size_t kHookedCount = sizeof(kHookedNames) / sizeof(kHookedNames[0]);
 
-HookedSymbol gSymbols[kHookedCount + 1];  // + dlopen
+constexpr size_t kMaxOptional = 8;  // hooks/JemallocHooks.cpp has 7
+HookedSymbol gSymbols[kHookedCount + kMaxOptional + 1];  // + dlopen
 size_t gSymbolCount = 0;
 std::atomic<unsigned long long> gGeneration{0};
 pid_t gOwner = 0;  // the `leakscope attach` process: when it is gone, nobody will read the snapshots
@@ -67,6 +69,16 @@ bool buildSymbolTable() noexcept {
         if (hook && real && hook != real) gSymbols[count++] = HookedSymbol{name, hook, real};
     }
     dlclose(self);  // a no-op for a nodelete library; balances the NOLOAD reference
+    // jemalloc's extended API and C23's sized frees: this library does not export them (neither does
+    // the preload, hooks/JemallocHooks.h), so the pair comes from the hook table. Present only when
+    // the process has them; the global definition is what the hook forwards to (RealFunctions.h,
+    // resolveRealFunctionsGlobally). The defining module keeps its own references (libjemalloc's
+    // operator new calls its mallocx through its PLT: a hook there would count the block twice), as
+    // in the preload (relocation/OptionalHooks.cpp).
+    for (const OptionalHook& hook : optionalHooks()) {
+        void* real = hook.real();
+        if (real && count < kHookedCount + kMaxOptional) gSymbols[count++] = HookedSymbol{hook.name, hook.hook(), real, true};
+    }
     void* real_dlopen = dlsym(RTLD_DEFAULT, "dlopen");
     dlerror();  // a missing symbol set the error string the program's next dlerror() would read
     if (real_dlopen) {

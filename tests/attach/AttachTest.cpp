@@ -281,6 +281,50 @@ TEST_CASE("attach reports what it captured when the process exits while attached
     CHECK(hasGrowthIn(report, "remember_session"));
 }
 
+// A daemon on jemalloc's extended API: its session records come from mallocx and its responses from
+// mallocx, freed through sdallocx. libleakscope-attach does not export these names (no library does
+// but jemalloc), so the attach must redirect their slots as the preload's constructor does: without it
+// the mallocx leak is missed.
+TEST_CASE("attach to a daemon on jemalloc's mallocx names its leak, and its sdallocx frees are frees",
+          "[attach][jemalloc]") {
+#ifndef LEAKSCOPE_TARGET_ATTACH_JEMALLOC_DAEMON
+    SKIP_TEST("jemalloc is not installed (Debian: libjemalloc-dev; scripts/setup installs it)");
+#else
+    lt::TemporaryDirectory dir;
+    Daemon daemon(dir.path(), LEAKSCOPE_TARGET_ATTACH_JEMALLOC_DAEMON);
+    Background attach(attachArgs(daemon.pid(), dir.path(), {"--check"}), dir.path() + "/attach");
+    bool attached = waitFor([&] {
+        return lt::listSnapshots(dir.path() + "/snapshots").size() >= 12 ||
+               (!attach.err().empty() && attach.err().find("attached to") == std::string::npos);
+    });
+    if (lt::listSnapshots(dir.path() + "/snapshots").empty()) {
+        int code = attach.wait();
+        skipUnlessPermitted({code, false, attach.out(), attach.err()});
+        FAIL("attach failed: " << attach.err());
+    }
+    REQUIRE(attached);
+    kill(attach.pid(), SIGINT);
+    INFO("attach stderr: " << attach.err());
+    CHECK(attach.wait() == 1);  // --check: the mallocx leak fails the gate
+    const size_t at_detach = daemon.requests();
+    REQUIRE(waitFor([&] { return daemon.requests() >= at_detach + 20; }));  // it runs on, unhooked
+    const std::string ready_line = "ready " + daemon.pid() + "\n";
+    lt::writeFile(daemon.stop, "");
+    CHECK(daemon.process.wait() == 0);
+    CHECK(daemon.process.err().empty());
+    CHECK(daemon.process.out() == ready_line);
+
+    auto report = nlohmann::json::parse(lt::readFile(dir.path() + "/report.json"));
+    CHECK(hasGrowthIn(report, "remember_session"));  // mallocx, never freed
+    CHECK_FALSE(hasGrowthIn(report, "build_response"));  // mallocx then sdallocx: both seen
+    CHECK(report["summary"]["bad_frees"] == 0);
+    for (const Request& request : requestsIn(lt::readFile(daemon.data))) {
+        INFO("request " << request.number);
+        CHECK(request.sum == expectedSum(request.number));
+    }
+#endif
+}
+
 TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
     lt::TemporaryDirectory dir;
     SECTION("no such process") {
