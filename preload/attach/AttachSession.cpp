@@ -28,7 +28,7 @@ using relocation::loadedModuleGeneration;
 using relocation::redirectSlots;
 using relocation::restoreSlots;
 
-// The functions the preload interposes that an attach redirects: the allocator, the fd family (what
+// The functions the preload interposes that an attach redirects: the allocator (C++ operators too), the fd family (what
 // opens, duplicates and closes an fd), dlclose (the module map), _exit (the exit snapshot), and the
 // calls that need the tool thread out of the way (unshare, setns) or end snapshots (seccomp through
 // prctl or syscall). Not the exec/spawn family and sigaction: an attach starts no crash handlers and
@@ -36,6 +36,13 @@ using relocation::restoreSlots;
 constexpr const char* kHookedNames[] = {
     "malloc", "calloc", "free", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign", "valloc",
     "pvalloc",
+    // C++ operator new/delete (hooks/CxxNewHooks.cpp): jemalloc's and tcmalloc's own serve `new` without
+    // a call to malloc through any slot; libstdc++'s are a pass-through to the malloc hook.
+    "_Znwm", "_ZnwmRKSt9nothrow_t", "_ZnwmSt11align_val_t", "_ZnwmSt11align_val_tRKSt9nothrow_t", "_Znam",
+    "_ZnamRKSt9nothrow_t", "_ZnamSt11align_val_t", "_ZnamSt11align_val_tRKSt9nothrow_t", "_ZdlPv", "_ZdlPvm",
+    "_ZdlPvRKSt9nothrow_t", "_ZdlPvSt11align_val_t", "_ZdlPvmSt11align_val_t", "_ZdlPvSt11align_val_tRKSt9nothrow_t",
+    "_ZdaPv", "_ZdaPvm", "_ZdaPvRKSt9nothrow_t", "_ZdaPvSt11align_val_t", "_ZdaPvmSt11align_val_t",
+    "_ZdaPvSt11align_val_tRKSt9nothrow_t",
     "open", "open64", "openat", "openat64", "creat", "creat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
     "close", "close_range", "closefrom", "fclose", "closedir", "socket", "socketpair", "accept", "accept4", "pipe",
     "pipe2", "eventfd", "epoll_create", "epoll_create1", "timerfd_create", "signalfd", "inotify_init", "inotify_init1",
@@ -72,12 +79,12 @@ bool buildSymbolTable() noexcept {
     // jemalloc's extended API and C23's sized frees: this library does not export them (neither does
     // the preload, hooks/JemallocHooks.h), so the pair comes from the hook table. Present only when
     // the process has them; the global definition is what the hook forwards to (RealFunctions.h,
-    // resolveRealFunctionsGlobally). The defining module keeps its own references (libjemalloc's
-    // operator new calls its mallocx through its PLT: a hook there would count the block twice), as
-    // in the preload (relocation/OptionalHooks.cpp).
+    // resolveRealFunctionsGlobally). Unlike the preload, the defining module's own slots are taken
+    // too: the attach does not hook operator new/delete, so libjemalloc's, which reach mallocx and
+    // sdallocx through its PLT, are seen only there (once, not twice).
     for (const OptionalHook& hook : optionalHooks()) {
         void* real = hook.real();
-        if (real && count < kHookedCount + kMaxOptional) gSymbols[count++] = HookedSymbol{hook.name, hook.hook(), real, true};
+        if (real && count < kHookedCount + kMaxOptional) gSymbols[count++] = HookedSymbol{hook.name, hook.hook(), real};
     }
     void* real_dlopen = dlsym(RTLD_DEFAULT, "dlopen");
     dlerror();  // a missing symbol set the error string the program's next dlerror() would read

@@ -15,7 +15,9 @@
  *
  * Built with ATTACH_DAEMON_JEMALLOC (attach_jemalloc_daemon, linked with -ljemalloc): the session
  * records come from mallocx, the responses from mallocx and go back through sdallocx, as a program on
- * jemalloc's extended API (redis, BIND) allocates; the early blocks stay malloc/free/realloc.
+ * jemalloc's extended API (redis, BIND) allocates; the early blocks stay malloc/free/realloc. Built
+ * with ATTACH_DAEMON_CXX (attach_jemalloc_cxx_daemon) the same blocks come from C++ new[] and go back
+ * through delete[] (attach_cxx_allocate.cpp), served by jemalloc's own operators.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -29,6 +31,11 @@
 #include <jemalloc/jemalloc.h>
 #define DAEMON_ALLOCATE(size) mallocx((size), 0)
 #define DAEMON_RELEASE(block, size) sdallocx((block), (size), 0)
+#elif defined(ATTACH_DAEMON_CXX)
+void* daemon_cxx_allocate(size_t size);
+void daemon_cxx_release(void* block);
+#define DAEMON_ALLOCATE(size) daemon_cxx_allocate(size)
+#define DAEMON_RELEASE(block, size) ((void)(size), daemon_cxx_release(block))
 #else
 #define DAEMON_ALLOCATE(size) malloc(size)
 #define DAEMON_RELEASE(block, size) ((void)(size), free(block))
