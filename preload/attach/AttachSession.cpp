@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hooks/Export.h"
+#include "hooks/JemallocHooks.h"
 #include "lifecycle/Config.h"
 #include "lifecycle/Triggers.h"
 #include "relocation/DlEntries.h"
@@ -27,7 +28,7 @@ using relocation::loadedModuleGeneration;
 using relocation::redirectSlots;
 using relocation::restoreSlots;
 
-// The functions the preload interposes that an attach redirects: the allocator, the fd family (what
+// The functions the preload interposes that an attach redirects: the allocator (C++ operators too), the fd family (what
 // opens, duplicates and closes an fd), dlclose (the module map), _exit (the exit snapshot), and the
 // calls that need the tool thread out of the way (unshare, setns) or end snapshots (seccomp through
 // prctl or syscall). Not the exec/spawn family and sigaction: an attach starts no crash handlers and
@@ -35,6 +36,13 @@ using relocation::restoreSlots;
 constexpr const char* kHookedNames[] = {
     "malloc", "calloc", "free", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign", "valloc",
     "pvalloc",
+    // C++ operator new/delete (hooks/CxxNewHooks.cpp): jemalloc's and tcmalloc's own serve `new` without
+    // a call to malloc through any slot; libstdc++'s are a pass-through to the malloc hook.
+    "_Znwm", "_ZnwmRKSt9nothrow_t", "_ZnwmSt11align_val_t", "_ZnwmSt11align_val_tRKSt9nothrow_t", "_Znam",
+    "_ZnamRKSt9nothrow_t", "_ZnamSt11align_val_t", "_ZnamSt11align_val_tRKSt9nothrow_t", "_ZdlPv", "_ZdlPvm",
+    "_ZdlPvRKSt9nothrow_t", "_ZdlPvSt11align_val_t", "_ZdlPvmSt11align_val_t", "_ZdlPvSt11align_val_tRKSt9nothrow_t",
+    "_ZdaPv", "_ZdaPvm", "_ZdaPvRKSt9nothrow_t", "_ZdaPvSt11align_val_t", "_ZdaPvmSt11align_val_t",
+    "_ZdaPvSt11align_val_tRKSt9nothrow_t",
     "open", "open64", "openat", "openat64", "creat", "creat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
     "close", "close_range", "closefrom", "fclose", "closedir", "socket", "socketpair", "accept", "accept4", "pipe",
     "pipe2", "eventfd", "epoll_create", "epoll_create1", "timerfd_create", "signalfd", "inotify_init", "inotify_init1",
@@ -44,7 +52,8 @@ constexpr const char* kHookedNames[] = {
     "dlclose", "_exit", "_Exit", "unshare", "setns", "prctl", "syscall"};
 constexpr size_t kHookedCount = sizeof(kHookedNames) / sizeof(kHookedNames[0]);
 
-HookedSymbol gSymbols[kHookedCount + 1];  // + dlopen
+constexpr size_t kMaxOptional = 8;  // hooks/JemallocHooks.cpp has 7
+HookedSymbol gSymbols[kHookedCount + kMaxOptional + 1];  // + dlopen
 size_t gSymbolCount = 0;
 std::atomic<unsigned long long> gGeneration{0};
 pid_t gOwner = 0;  // the `leakscope attach` process: when it is gone, nobody will read the snapshots
@@ -67,6 +76,16 @@ bool buildSymbolTable() noexcept {
         if (hook && real && hook != real) gSymbols[count++] = HookedSymbol{name, hook, real};
     }
     dlclose(self);  // a no-op for a nodelete library; balances the NOLOAD reference
+    // jemalloc's extended API and C23's sized frees: this library does not export them (neither does
+    // the preload, hooks/JemallocHooks.h), so the pair comes from the hook table. Present only when
+    // the process has them; the global definition is what the hook forwards to (RealFunctions.h,
+    // resolveRealFunctionsGlobally). Unlike the preload, the defining module's own slots are taken
+    // too: the attach does not hook operator new/delete, so libjemalloc's, which reach mallocx and
+    // sdallocx through its PLT, are seen only there (once, not twice).
+    for (const OptionalHook& hook : optionalHooks()) {
+        void* real = hook.real();
+        if (real && count < kHookedCount + kMaxOptional) gSymbols[count++] = HookedSymbol{hook.name, hook.hook(), real};
+    }
     void* real_dlopen = dlsym(RTLD_DEFAULT, "dlopen");
     dlerror();  // a missing symbol set the error string the program's next dlerror() would read
     if (real_dlopen) {

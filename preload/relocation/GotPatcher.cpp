@@ -81,6 +81,22 @@ const HookedSymbol* findSymbol(const Pass& pass, const char* name) noexcept {
     return nullptr;
 }
 
+// Whether the word at `address` lies in a segment the module maps writable (PF_W: .data, the GOT,
+// RELRO). A module with text relocations (DT_TEXTREL: non-PIC code such as `movabs $dlopen, %rax`)
+// has R_X86_64_64 words inside its code; glibc made that page writable only while relocating it. Such
+// a word is left alone: a store would fault on the r-x page, and opening the page would take the
+// execute right from the code other threads are running on it.
+bool inWritableSegment(const dl_phdr_info& info, uintptr_t address) noexcept {
+    for (int i = 0; i < info.dlpi_phnum; ++i) {
+        const ElfW(Phdr)& header = info.dlpi_phdr[i];
+        const uintptr_t start = info.dlpi_addr + header.p_vaddr;
+        if (header.p_type == PT_LOAD && (header.p_flags & PF_W) && address >= start &&
+            address + sizeof(void*) <= start + header.p_memsz)
+            return true;
+    }
+    return false;
+}
+
 // A slot in the RELRO range is written through process_vm_writev first, which honours page
 // protection: it succeeds while the page is still writable (a module another thread's dlopen is
 // relocating right now, whose pages must not be made read-only under the loader), and fails with
@@ -119,6 +135,7 @@ void visitRelocations(Pass& pass, const dl_phdr_info& info, const ModuleLayout& 
         const auto defined_at = reinterpret_cast<uintptr_t>(symbol->real);
         if (symbol->skip_defining_module && defined_at >= layout.start && defined_at < layout.end) continue;
         auto** slot = reinterpret_cast<void**>(info.dlpi_addr + relocation.r_offset);
+        if (!inWritableSegment(info, reinterpret_cast<uintptr_t>(slot))) continue;
         void* current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         void* wanted = nullptr;
         if (pass.restore) {

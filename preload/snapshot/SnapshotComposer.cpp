@@ -312,7 +312,12 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t 
     char name[256];
     snapshot::formatSnapshotFileName(name, sizeof(name), header.realtime_ns, header.pid, index, label);
     ComposeJob job{directory, name, &header, &scan};
-    if (!runWithCopiedFdTable(composeOnCopy, &job)) composeInPlace(job);
+    if (!runWithCopiedFdTable(composeOnCopy, &job)) {
+        // Said at info level only: the snapshot is still written, and the program's stderr is its own.
+        logMessage(LogLevel::Info, "snapshot helper not started (%s): writing in place, fds moved high",
+                   strerror(errno));
+        composeInPlace(job);
+    }
     if (job.written && isFinal(trigger)) process_record::settle();
 }
 

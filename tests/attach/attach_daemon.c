@@ -12,6 +12,12 @@
  * STOP_FILE.release exists, each request frees one early block and resizes one (blocks allocated
  * before an attach: silent under it), and the 10th such request closes the pipe (an fd opened before
  * the attach). Prints "ready PID" on stdout when it starts serving, nothing on stderr.
+ *
+ * Built with ATTACH_DAEMON_JEMALLOC (attach_jemalloc_daemon, linked with -ljemalloc): the session
+ * records come from mallocx, the responses from mallocx and go back through sdallocx, as a program on
+ * jemalloc's extended API (redis, BIND) allocates; the early blocks stay malloc/free/realloc. Built
+ * with ATTACH_DAEMON_CXX (attach_jemalloc_cxx_daemon) the same blocks come from C++ new[] and go back
+ * through delete[] (attach_cxx_allocate.cpp), served by jemalloc's own operators.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -20,6 +26,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef ATTACH_DAEMON_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#define DAEMON_ALLOCATE(size) mallocx((size), 0)
+#define DAEMON_RELEASE(block, size) sdallocx((block), (size), 0)
+#elif defined(ATTACH_DAEMON_CXX)
+void* daemon_cxx_allocate(size_t size);
+void daemon_cxx_release(void* block);
+#define DAEMON_ALLOCATE(size) daemon_cxx_allocate(size)
+#define DAEMON_RELEASE(block, size) ((void)(size), daemon_cxx_release(block))
+#else
+#define DAEMON_ALLOCATE(size) malloc(size)
+#define DAEMON_RELEASE(block, size) ((void)(size), free(block))
+#endif
 
 struct session {
     struct session* next;
@@ -31,7 +51,7 @@ static void* early_blocks[64];
 static void* early_resized[64];
 
 __attribute__((noinline)) static void remember_session(long request) {
-    struct session* record = malloc(sizeof *record);
+    struct session* record = DAEMON_ALLOCATE(sizeof *record);
     snprintf(record->payload, sizeof record->payload, "session %ld", request);
     record->next = sessions;
     sessions = record;
@@ -39,13 +59,13 @@ __attribute__((noinline)) static void remember_session(long request) {
 
 __attribute__((noinline)) static uint64_t build_response(long request) {
     size_t size = 256 + (size_t)(request % 7) * 64;
-    unsigned char* response = malloc(size);
+    unsigned char* response = DAEMON_ALLOCATE(size);
     uint64_t sum = 0;
     for (size_t i = 0; i < size; ++i) {
         response[i] = (unsigned char)(request * 31 + i);
         sum += response[i];
     }
-    free(response);
+    DAEMON_RELEASE(response, size);
     return sum;
 }
 

@@ -345,3 +345,37 @@ TEST_CASE("dlopen of a bare name (the program's RUNPATH) and of a $ORIGIN name l
     REQUIRE(plain.out == plugin + ": loaded\n$ORIGIN/" + plugin + ": loaded\n");  // the case is meaningful
     requireSameAsPlainRun(program, options);
 }
+
+TEST_CASE("dlopen through the preload's entry: NOLOAD, NULL and failures answer as a plain run, dlerror() too",
+          "[capture]") {
+    TemporaryDirectory elsewhere;
+    ProcessOptions options;
+    options.working_directory = elsewhere.path();
+    const std::string plugin = std::filesystem::path(LEAKSCOPE_TARGET_CAPTUREPROG_PLUGIN).filename().string();
+    // Not loaded yet, then loaded by a bare name (the RUNPATH), then known to NOLOAD; the main
+    // program; a bare name and a path that exist nowhere (a call from the preload, whose dlerror()
+    // text must not differ).
+    const std::vector<std::string> program{LEAKSCOPE_TARGET_CAPTUREPROG_DLOPEN_SEARCH, "noload:" + plugin, plugin,
+                                           "noload:" + plugin, "null", "noload:null", "libleakscope-nowhere.so",
+                                           "/nonexistent/libleakscope-nowhere.so"};
+    const ProcessResult plain = runProcess(program, options);
+    INFO("plain stdout:\n" << plain.out);
+    REQUIRE(plain.out.find("noload:" + plugin + ": not found: ") == 0);  // the case is meaningful
+    REQUIRE(plain.out.find(plugin + ": loaded\nnoload:" + plugin + ": loaded\n") != std::string::npos);
+    REQUIRE(plain.out.find("/nonexistent/libleakscope-nowhere.so: not found: /nonexistent/") != std::string::npos);
+    for (const ProcessOptions& variant : bindingVariants()) {
+        ProcessOptions both = variant;
+        both.working_directory = elsewhere.path();
+        requireSameAsPlainRun(program, both);
+    }
+}
+
+TEST_CASE("a library with a text relocation against dlopen runs as in a plain run (its code is not patched)",
+          "[capture]") {
+    const std::vector<std::string> program{LEAKSCOPE_TARGET_CAPTUREPROG_TEXTREL_USER};
+    REQUIRE(runProcess(program).out == "dlopen(NULL) through the text word: the program's handle\n");
+    for (const ProcessOptions& options : bindingVariants()) {
+        INFO("LD_BIND_NOW set: " << options.set_env.count("LD_BIND_NOW"));
+        requireSameAsPlainRun(program, options);  // was: SIGSEGV in the preload's constructor
+    }
+}

@@ -89,6 +89,30 @@ TEST_CASE("h16: snapshots every millisecond take no fd number of the program, in
     CHECK(exits == 2);  // the program's and cat's
 }
 
+// The snapshot helper refused (lifecycle/FdTableCopy.h): a seccomp filter the tool cannot see fails
+// every clone(2) with CLONE_THREAD, on every thread. Each snapshot is then written in place, its fds
+// moved high and closed before the program runs on: with fd 0 closed (where an in-place open lands
+// first) the program's next open() still gets 0, errno and the signal mask are as it left them, and
+// every snapshot is there.
+TEST_CASE("the snapshot helper refused: written in place, the program's fd numbers, errno and mask kept",
+          "[torture][hostfd]") {
+    TemporaryDirectory root;
+    ComparedRuns runs = runBoth(root, {{LEAKSCOPE_TARGET_HOSTFD_CLONE_REFUSED, "5"}}, {{"LEAKSCOPE_LOG", "info"}});
+    INFO("traced stderr: " << runs.traced.err);
+    leakscope::torture::requireSameBehaviour(runs, false);  // stderr: the traced run's info lines
+    CHECK(runs.plain.err.empty());
+    CHECK(runs.plain.out.find("clone(CLONE_THREAD): EPERM\n") == 0);  // the filter is on: the case is meaningful
+    CHECK(runs.plain.out.find("main round 1: errno 4242, mask kept, fds 0 ") != std::string::npos);
+    CHECK(runs.plain.out.find("thread round 1: errno 4242, mask kept, fds 0 ") != std::string::npos);
+    // Every snapshot took the in-place path (5 rounds, the thread's, the exit).
+    size_t in_place = 0;
+    for (size_t at = 0; (at = runs.traced.err.find("snapshot helper not started", at)) != std::string::npos; ++at)
+        ++in_place;
+    CHECK(in_place == 7);
+    auto snapshots = leakscope::torture::requireValidSnapshots(runs.snapshot_dir);
+    CHECK(leakscope::torture::withLabel(snapshots, "round").size() == 6);
+}
+
 TEST_CASE("kind 4: all fds in use: same count, and every snapshot is written and lists them",
           "[torture][hostfd]") {
     for (const char* mode : {"soft", "hard"}) {
