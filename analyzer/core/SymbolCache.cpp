@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "core/Hex.h"
 
@@ -172,7 +173,8 @@ void SymbolCache::store(const std::string& build_id, const std::string& fingerpr
     std::string temporary = pathOf(build_id) + ".XXXXXX";
     int fd = mkostemp(temporary.data(), O_CLOEXEC);
     if (fd < 0) {
-        warn(directory_ + ": cannot write (" + std::strerror(errno) + "); this run stays uncached");
+        if (!std::exchange(warned_unwritable_, true))
+            warn(directory_ + ": cannot write (" + std::strerror(errno) + "); this run stays uncached");
         return;
     }
     size_t written = 0;
@@ -185,7 +187,8 @@ void SymbolCache::store(const std::string& build_id, const std::string& fingerpr
     const bool complete = written == text.size();
     const int write_errno = errno;
     if (::close(fd) != 0 || !complete || std::rename(temporary.c_str(), pathOf(build_id).c_str()) != 0) {
-        warn(pathOf(build_id) + ": cannot write (" + std::strerror(complete ? errno : write_errno) + "); not updated");
+        if (!std::exchange(warned_unwritable_, true))
+            warn(pathOf(build_id) + ": cannot write (" + std::strerror(complete ? errno : write_errno) + "); not updated");
         ::unlink(temporary.c_str());
     }
 }

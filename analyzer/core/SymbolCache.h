@@ -43,7 +43,8 @@ public:
     // is stale (another fingerprint), or it is corrupt (a warning on stderr unless `quiet`).
     Entries load(const std::string& build_id, const std::string& fingerprint, bool quiet = false) const;
 
-    // Replaces the file of `build_id` with `entries` atomically. A failure is one warning on stderr.
+    // Replaces the file of `build_id` with `entries` atomically. A failure is a warning on stderr, the
+    // first one only: an unwritable directory fails for every module alike.
     void store(const std::string& build_id, const std::string& fingerprint, const Entries& entries) const;
 
     // The file that holds `build_id`'s entries.
@@ -51,6 +52,7 @@ public:
 
 private:
     std::string directory_;
+    mutable bool warned_unwritable_ = false;  // one warning per report, not one per module
 };
 
 }  // namespace leakscope::analyzer
