@@ -75,6 +75,8 @@ void addReportOptions(CLI::App& command, ReportOptions& report) {
     command.add_option("--source-url", report.source_url, "HTML: link locations to TEMPLATE with {path} and {line}")
         ->check(kNonEmpty);
     command.add_flag("--strict", report.strict, "Exit 2 when any snapshot file is unreadable (default: skip it)");
+    command.add_flag("--no-cache", report.no_cache,
+                     "Neither read nor write the symbol cache ($XDG_CACHE_HOME/leakscope, else ~/.cache/leakscope)");
 }
 
 void addGateOptions(CLI::App& command, GateOptions& gate, bool with_check_flag_help) {

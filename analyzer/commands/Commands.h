@@ -36,6 +36,7 @@ struct ReportOptions {
     std::string color = "auto";   // --color auto|always|never (auto: text to a TTY, and NO_COLOR unset)
     bool all = false;             // --all: list every informational finding in text
     bool strict = false;  // --strict: an unreadable snapshot file is an input error (exit 2), not skipped
+    bool no_cache = false;  // --no-cache: neither read nor write the symbol cache (core/SymbolCache.h)
 };
 
 struct RunOptions {

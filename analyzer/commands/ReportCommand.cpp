@@ -12,6 +12,7 @@
 #include "core/AllocationWrappers.h"
 #include "core/FindingGroups.h"
 #include "core/ReportBuilder.h"
+#include "core/SymbolCache.h"
 #include "core/Suppressions.h"
 #include "formats/ReportFormatter.h"
 
@@ -127,7 +128,7 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
     for (const auto& process : set->processes) snapshots += process.snapshots.size();
     load->detail = std::to_string(snapshots) + " snapshot(s) of " + std::to_string(set->processes.size()) + " process(es)";
     load.reset();
-    Symbolizer symbolizer;
+    Symbolizer symbolizer(options.no_cache ? "" : SymbolCache::defaultDirectory());
     Report report;
     {
         PhaseTimer analyse("analyse and symbolize");
@@ -148,6 +149,7 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
         return kExitInputError;
     }
     groupFindingsByCause(report, headlineRules(*set, symbolizer, options.alloc_fns));
+    symbolizer.saveCache();  // every frame this report needs is described by now
     spdlog::debug("gate: {} finding(s) left, {} suppressed, {} baselined, verdict {}", report.findings.size(), report.suppressed,
                   report.baselined, verdictName(report));
     PhaseTimer write("write " + std::to_string(std::max<size_t>(options.outputs.size(), 1)) + " output(s)");

@@ -1,13 +1,16 @@
 #include "core/Symbolizer.h"
 
 #include "core/Hex.h"
+#include "core/SymbolCache.h"
 #include "core/SymbolIndex.h"
 #include "leakscope/ReturnAddress.h"
 
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -57,6 +60,32 @@ void callSite(Dwarf_Die* inlined, Dwarf_Die* cudie, std::string& file, int& line
     if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attribute), &value) == 0) line = int(value);
 }
 
+// "size:mtime" of a file, "-" when there is none: part of a cache fingerprint.
+std::string fileStamp(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return "-";
+    return std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
+}
+
+// What the cached frames of a module were made from: the module file and every place
+// dwfl_standard_find_debuginfo looks for its debug file (by build-id under /usr/lib/debug, and by
+// .gnu_debuglink beside it, in .debug/ and under /usr/lib/debug), so a debug package installed or
+// removed after a cached run makes the cache stale instead of hiding its file:line.
+std::string debugFingerprint(Dwfl_Module* module, const std::string& path, const std::string& build_id) {
+    std::string hex = hexBytes(build_id);
+    std::string text = fileStamp(path) + " " + fileStamp("/usr/lib/debug/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug");
+    GElf_Addr bias = 0;
+    if (Elf* elf = dwfl_module_getelf(module, &bias)) {
+        GElf_Word crc = 0;
+        if (const char* link = dwelf_elf_gnu_debuglink(elf, &crc)) {
+            std::string dir = std::filesystem::path(path).parent_path().string();
+            for (const std::string& candidate : {dir + "/" + link, dir + "/.debug/" + link, "/usr/lib/debug" + dir + "/" + link})
+                text += " " + fileStamp(candidate);
+        }
+    }
+    return text;
+}
+
 const Dwfl_Callbacks kOfflineCallbacks = {
     .find_elf = nullptr,
     .find_debuginfo = dwfl_standard_find_debuginfo,
@@ -75,7 +104,7 @@ std::string moduleBasename(const std::string& path) {
 // same opened file serves every process that mapped it, wherever ASLR put it.
 class ModuleDebugInfo {
 public:
-    ModuleDebugInfo(const snapshot::Module& module) : basename_(moduleBasename(module.path)) {
+    ModuleDebugInfo(const snapshot::Module& module, const SymbolCache& cache) : basename_(moduleBasename(module.path)) {
         if (module.path.empty() || module.path[0] != '/' || !std::filesystem::is_regular_file(module.path)) return;
         dwfl_ = dwfl_begin(&kOfflineCallbacks);
         if (!dwfl_) return;
@@ -89,6 +118,15 @@ public:
         std::string on_disk = size > 0 ? std::string(reinterpret_cast<const char*>(bits), size_t(size)) : "";
         // A file rebuilt or replaced since the run would name the wrong functions: refuse it.
         build_id_matches_ = module.build_id.empty() || on_disk == module.build_id;
+        if (usable() && cache.enabled() && !on_disk.empty()) {
+            build_id_ = on_disk;
+            fingerprint_ = debugFingerprint(module_, module.path, on_disk);
+            cache_ = cache.load(build_id_, fingerprint_);
+            for (auto& [address, frames] : cache_) {
+                if (frames.empty()) unnamed_.push_back(address);
+                for (auto& frame : frames) frame.module = basename_;
+            }
+        }
     }
     ~ModuleDebugInfo() {
         if (dwfl_) dwfl_end(dwfl_);
@@ -102,9 +140,25 @@ public:
     // Frames for a file-relative address (cached). `offset` is what unknown frames print.
     const std::vector<SymbolizedFrame>& lookup(uint64_t relative, uint64_t offset) {
         auto [it, inserted] = cache_.try_emplace(relative);
-        if (inserted) it->second = usable() ? describe(relative) : std::vector<SymbolizedFrame>{};
+        if (inserted) {
+            it->second = usable() ? describe(relative) : std::vector<SymbolizedFrame>{};
+            if (it->second.empty()) unnamed_.push_back(relative);
+            described_ += 1;
+        }
         if (it->second.empty()) it->second.push_back(unknownFrame(offset));
         return it->second;
+    }
+
+    // Writes what this run described to the persistent cache (nothing when everything came from it),
+    // merged into what the file holds now: the same build-id mapped from two paths (/lib and /usr/lib)
+    // is two modules here, and another report may have saved since this one loaded.
+    void save(const SymbolCache& cache) const {
+        if (build_id_.empty() || described_ == 0) return;
+        SymbolCache::Entries entries = cache.load(build_id_, fingerprint_, /*quiet=*/true);  // warned at load
+        for (const auto& [address, frames] : cache_) entries[address] = frames;
+        // What describe gave, not the "module+offset" frame lookup made of nothing: the offset is the caller's.
+        for (uint64_t address : unnamed_) entries[address].clear();
+        cache.store(build_id_, fingerprint_, entries);
     }
 
 private:
@@ -173,15 +227,22 @@ private:
     bool build_id_matches_ = false;
     std::unique_ptr<SymbolIndex> symbols_;  // read on the first lookup
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
+    std::vector<uint64_t> unnamed_;  // addresses describe named nothing (their cache_ frame is "module+offset")
+    std::string build_id_, fingerprint_;  // set when the persistent cache applies to this module
+    size_t described_ = 0;  // addresses described in this run (not read from the persistent cache)
 };
 
-Symbolizer::Symbolizer() = default;
+Symbolizer::Symbolizer(std::string cache_directory) : cache_(std::make_unique<SymbolCache>(std::move(cache_directory))) {}
 Symbolizer::~Symbolizer() = default;
+
+void Symbolizer::saveCache() const {
+    for (const auto& [key, info] : modules_) info->save(*cache_);
+}
 
 ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
     auto it = modules_.find(std::pair<std::string_view, std::string_view>(module.path, module.build_id));
     if (it == modules_.end()) {
-        it = modules_.emplace(std::make_pair(module.path, module.build_id), std::make_unique<ModuleDebugInfo>(module)).first;
+        it = modules_.emplace(std::make_pair(module.path, module.build_id), std::make_unique<ModuleDebugInfo>(module, *cache_)).first;
         if (it->second->buildIdMismatch()) mismatched_.push_back(module.path);
     }
     return it->second.get();

@@ -3,7 +3,8 @@
 // else .dynsym; demangled), file:line and the chain of inline frames. Results are cached per module
 // file and file-relative address, so an address is looked up once per run however many snapshots and
 // processes carry it; callers that only read frames borrow them from that cache (framesAt) instead of
-// copying their strings.
+// copying their strings. Given a cache directory, what was described is also kept across runs per
+// module build-id (SymbolCache.h): a warm report reads no debug info for the modules it has seen.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +21,12 @@
 namespace leakscope::analyzer {
 
 class ModuleDebugInfo;  // one opened module file (Symbolizer.cpp)
+class SymbolCache;
 
 class Symbolizer {
 public:
-    Symbolizer();
+    // `cache_directory` "": no persistent cache (SymbolCache::defaultDirectory() is the usual one).
+    explicit Symbolizer(std::string cache_directory = "");
     ~Symbolizer();
     Symbolizer(const Symbolizer&) = delete;
     Symbolizer& operator=(const Symbolizer&) = delete;
@@ -50,6 +53,10 @@ public:
     // Modules whose file on disk did not match the recorded build-id (reported once by callers).
     const std::vector<std::string>& mismatchedModules() const { return mismatched_; }
 
+    // Writes the frames described in this run to the persistent cache (a no-op without one). Failures
+    // are a warning on stderr, never an error: the cache only saves time.
+    void saveCache() const;
+
 private:
     ModuleDebugInfo* open(const snapshot::Module& module);
     // The module of the previous frame of the stack being symbolized: consecutive frames are mostly in
@@ -75,6 +82,7 @@ private:
     // Addresses in no module: their one frame ("0x..."), cached like a module's.
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> outside_modules_;
     std::vector<std::string> mismatched_;
+    std::unique_ptr<SymbolCache> cache_;
 };
 
 // Basename of a path ("/usr/lib/libc.so.6" -> "libc.so.6").
