@@ -4,6 +4,11 @@ include(Catch)
 # A test case that cannot run ends with SKIP_TEST (tests/support/Skip.h): exit 77, listed as skipped.
 set(LEAKSCOPE_SKIP_RETURN_CODE 77)
 
+# The analyzer's persistent symbol cache (analyzer/core/SymbolCache.h) of every test lives in the build
+# tree, never in the user's ~/.cache: a test run must not depend on, nor leave behind, what earlier runs
+# cached. Tests of the cache itself set their own XDG_CACHE_HOME.
+set(LEAKSCOPE_TEST_ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-symbol-cache")
+
 # Catch2's discovery splits CTest names at ';' (a test named "a; b" becomes an entry that runs nothing
 # and passes): after each build of a test executable, refuse test names with a semicolon.
 function(leakscope_check_catch_names target)
@@ -27,6 +32,7 @@ function(leakscope_add_catch_test)
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_NAME}: "
     PROPERTIES LABELS "${labels}" TIMEOUT 600 SKIP_RETURN_CODE ${LEAKSCOPE_SKIP_RETURN_CODE}
+               ENVIRONMENT "${LEAKSCOPE_TEST_ENVIRONMENT}"
     DISCOVERY_TIMEOUT 30)
 endfunction()
 
@@ -54,5 +60,6 @@ function(leakscope_add_integration_test)
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_NAME}: "
     PROPERTIES LABELS "${labels}" TIMEOUT 900 SKIP_RETURN_CODE ${LEAKSCOPE_SKIP_RETURN_CODE}
+               ENVIRONMENT "${LEAKSCOPE_TEST_ENVIRONMENT}"
     DISCOVERY_TIMEOUT 30)
 endfunction()

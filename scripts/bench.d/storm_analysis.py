@@ -15,6 +15,8 @@ def time_analysis(tool, run_dir, analyzer, env):
     work = run_dir / "analysis"
     work.mkdir(exist_ok=True)
     if tool == "leakscope":
+        # A cold symbol cache (analyzer/core/SymbolCache.h): the first report on a machine, the dearer one.
+        env = dict(env, XDG_CACHE_HOME=str(work / "symbol-cache"))
         snapshots = run_dir / "snapshots"
         if not snapshots.is_dir():
             return None
