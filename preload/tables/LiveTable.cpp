@@ -125,7 +125,7 @@ bool resize(Shard& shard, uint64_t capacity) noexcept {
 
 // Doubles at 70 % load: a shard sits between 35 % and 70 % full, 34..69 bytes of slot per live
 // allocation. (Growing by half at 70 % or 80 % would narrow that to 34..51 or 30..45 bytes, but measured
-// at 1M live it costs ~75 instructions and ~0.9 cache misses more per malloc+free: docs/BENCHMARKS.md.)
+// at 1M live it costs ~110 instructions and ~1.3 cache misses more per malloc+free: docs/BENCHMARKS.md.)
 inline bool needsGrowth(const Shard& shard) noexcept {
     return (uint64_t{shard.used} + 1) * 10 > uint64_t{shard.capacity} * 7;
 }
