@@ -12,8 +12,8 @@
 namespace leakscope::preload::live_table {
 namespace {
 
-constexpr size_t kShardCount = 128;           // > threads x 8 keeps contention rare
-constexpr uint32_t kInitialCapacity = 1024;   // slots per shard (24 KiB, mapped lazily by the kernel)
+constexpr size_t kShardCount = 128;           // power of two; > threads x 8 keeps contention rare
+constexpr uint32_t kInitialCapacity = 1024;   // power of two, slots per shard (24 KiB, mapped lazily by the kernel)
 constexpr uint64_t kMaxCapacity = uint64_t{1} << 31;  // slot counts are 32-bit: 48 GiB of slots per shard
 
 // A LiveEntry packed into 24 bytes instead of 32. Field widths: a user-space address fits 48 bits, a
