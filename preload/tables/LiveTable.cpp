@@ -2,6 +2,7 @@
 #include "tables/LiveTable.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <sys/mman.h>
@@ -11,15 +12,14 @@
 namespace leakscope::preload::live_table {
 namespace {
 
-constexpr size_t kShardCount = 128;          // power of two; > threads x 8 keeps contention rare
-constexpr size_t kInitialCapacity = 1024;    // slots per shard (24 KiB, mapped lazily by the kernel)
+constexpr size_t kShardCount = 128;           // power of two; > threads x 8 keeps contention rare
+constexpr uint32_t kInitialCapacity = 1024;   // power of two, slots per shard (24 KiB, mapped lazily by the kernel)
+constexpr uint64_t kMaxCapacity = uint64_t{1} << 31;  // slot counts are 32-bit: 48 GiB of slots per shard
 
-// A LiveEntry packed into 24 bytes instead of 32. With doubling growth at 70% load a table sits
-// between 35% and 70% full, so a slot costs 34..69 bytes per live allocation (49 at W5's 1M) where
-// 32-byte slots cost 46..91 (67 at 1M), over issue 8's 64. Field widths: a user-space address fits
-// 48 bits, a size that was actually allocated 47, stack ids stay below 2^22 (the stack table's id
-// space) and thread ids below 2^22 (the kernel's PID_MAX_LIMIT); 49 bits of sequence are 5.6e14
-// events. Values outside (never seen in practice) are clamped, except an address: see insert.
+// A LiveEntry packed into 24 bytes instead of 32. Field widths: a user-space address fits 48 bits, a
+// size that was actually allocated 47, stack ids stay below 2^22 (the stack table's id space) and
+// thread ids below 2^22 (the kernel's PID_MAX_LIMIT); 49 bits of sequence are 5.6e14 events. Values
+// outside (never seen in practice) are clamped, except an address: see insert.
 struct Slot {
     uint64_t word0;  // address | stack_id bits 0..15 << 48
     uint64_t word1;  // size | stack_id bits 16..23 << 47 | thread_id bits 0..8 << 55
@@ -50,19 +50,32 @@ struct Slot {
 };
 static_assert(sizeof(Slot) == 24);
 
+// One cache line holds everything an allocation touches (lock, slots, counts, the allocation-side
+// counters); a free touches it and the second line (frees, bytes_freed). live_allocations is not
+// kept: it is the slots in use minus the tracker's own entries (`internal`), both counted anyway.
 struct alignas(64) Shard {
     SpinLock lock;
     Slot* slots = nullptr;
-    size_t capacity = 0;  // power of two
-    size_t used = 0;
-    LiveCounters counters;
+    uint32_t capacity = 0;  // a power of two, >= kInitialCapacity
+    uint32_t used = 0;      // slots in use
+    uint32_t internal = 0;  // of which the tracker's own entries (sequence 0)
+    uint64_t live_bytes = 0;
+    uint64_t peak_live_bytes = 0;
+    uint64_t allocations = 0;
+    uint64_t bytes_allocated = 0;
+    // second line
+    uint64_t frees = 0;
+    uint64_t bytes_freed = 0;
+    uint64_t reallocations = 0;
 };
+static_assert(offsetof(Shard, bytes_allocated) + sizeof(uint64_t) <= 64);
 
 Shard* gShards = nullptr;
 std::atomic<bool> gReady{false};
 
+// The hash of an address chooses its shard (low 7 bits) and its home slot there (the bits above).
+// Heap pointers share their low 4 bits and often their high bits: fold and multiply.
 inline uint64_t mix(uint64_t address) noexcept {
-    // Heap pointers share their low 4 bits and often their high bits: fold and multiply.
     uint64_t x = address >> 4;
     x ^= x >> 29;
     x *= 0x9E3779B97F4A7C15ull;
@@ -70,53 +83,83 @@ inline uint64_t mix(uint64_t address) noexcept {
 }
 
 inline Shard& shardOf(uint64_t hash) noexcept { return gShards[hash & (kShardCount - 1)]; }
-inline size_t homeSlot(uint64_t hash, size_t capacity) noexcept { return (hash >> 7) & (capacity - 1); }
+inline uint32_t homeSlot(uint64_t hash, uint32_t capacity) noexcept {
+    return static_cast<uint32_t>(hash >> 7) & (capacity - 1);
+}
 
 Slot* mapSlots(size_t capacity) noexcept {
-    void* memory = mmap(nullptr, capacity * sizeof(Slot), PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return memory == MAP_FAILED ? nullptr : static_cast<Slot*>(memory);
+    const size_t bytes = capacity * sizeof(Slot);
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory == MAP_FAILED) return nullptr;
+    return static_cast<Slot*>(memory);
 }
 
 // Finds the slot holding `address`, or the empty slot where it would go.
-size_t probe(const Shard& shard, uint64_t address, uint64_t hash) noexcept {
-    size_t mask = shard.capacity - 1;
-    size_t slot = homeSlot(hash, shard.capacity);
-    while (shard.slots[slot].address() != 0 && shard.slots[slot].address() != address) slot = (slot + 1) & mask;
-    return slot;
+inline uint32_t probe(const Slot* slots, uint32_t capacity, uint64_t address, uint64_t hash) noexcept {
+    const uint32_t mask = capacity - 1;
+    uint32_t slot = homeSlot(hash, capacity);
+    for (;;) {
+        uint64_t held = slots[slot].address();
+        if (held == address || held == 0) return slot;
+        slot = (slot + 1) & mask;
+    }
 }
 
-bool grow(Shard& shard) noexcept {
-    size_t capacity = shard.capacity * 2;
-    Slot* slots = mapSlots(capacity);
+// Moves the shard's entries to a new array of `capacity` slots (growth and shrinking alike): mmap, rehash,
+// munmap, so the old slots go back to the kernel at once.
+bool resize(Shard& shard, uint64_t capacity) noexcept {
+    if (capacity > kMaxCapacity) return false;
+    const auto new_capacity = static_cast<uint32_t>(capacity);
+    Slot* slots = mapSlots(new_capacity);
     if (!slots) return false;
-    Slot* old = shard.slots;
-    size_t old_capacity = shard.capacity;
-    shard.slots = slots;
-    shard.capacity = capacity;
-    for (size_t i = 0; i < old_capacity; ++i) {
-        uint64_t address = old[i].address();
+    for (uint32_t i = 0; i < shard.capacity; ++i) {
+        uint64_t address = shard.slots[i].address();
         if (address == 0) continue;
-        shard.slots[probe(shard, address, mix(address))] = old[i];
+        slots[probe(slots, new_capacity, address, mix(address))] = shard.slots[i];
     }
-    munmap(old, old_capacity * sizeof(Slot));
+    munmap(shard.slots, size_t{shard.capacity} * sizeof(Slot));
+    shard.slots = slots;
+    shard.capacity = new_capacity;
     return true;
 }
 
+// Doubles at 70 % load: a shard sits between 35 % and 70 % full, 34..69 bytes of slot per live
+// allocation. (Growing by half at 70 % or 80 % would narrow that to 34..51 or 30..45 bytes, but measured
+// at 1M live it costs ~110 instructions and ~1.3 cache misses more per malloc+free: docs/BENCHMARKS.md.)
+inline bool needsGrowth(const Shard& shard) noexcept {
+    return (uint64_t{shard.used} + 1) * 10 > uint64_t{shard.capacity} * 7;
+}
+
+// Shrinks below 1/16 load, to the power of two that puts it between 20 % and 40 %: the slots of a heap
+// that was large and was freed go back to the kernel, and later walks (snapshots, the exit) do not read
+// them. Between two resizes the shard gains or loses at least a quarter of its entries, so the
+// rehashing stays amortised.
+inline bool needsShrinking(const Shard& shard) noexcept {
+    return shard.capacity > kInitialCapacity && uint64_t{shard.used} * 16 < shard.capacity;
+}
+inline uint64_t shrunkCapacity(const Shard& shard) noexcept {
+    uint64_t capacity = kInitialCapacity;
+    while (capacity * 2 < uint64_t{shard.used} * 5) capacity *= 2;  // used / capacity >= 0.2 ... < 0.4
+    return capacity;
+}
+
 // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-void eraseSlot(Shard& shard, size_t slot) noexcept {
-    size_t mask = shard.capacity - 1;
-    size_t hole = slot;
-    for (size_t next = (hole + 1) & mask; shard.slots[next].address() != 0; next = (next + 1) & mask) {
-        size_t home = homeSlot(mix(shard.slots[next].address()), shard.capacity);
-        // The entry at `next` may move into the hole if its home is not in (hole, next].
-        bool home_between = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
-        if (!home_between) {
-            shard.slots[hole] = shard.slots[next];
+void eraseSlot(Shard& shard, uint32_t slot) noexcept {
+    const uint32_t mask = shard.capacity - 1;
+    Slot* slots = shard.slots;
+    uint32_t hole = slot;
+    for (uint32_t next = (hole + 1) & mask;; next = (next + 1) & mask) {
+        uint64_t address = slots[next].address();
+        if (address == 0) break;
+        // The entry at `next` may move into the hole when its home is not in (hole, next]
+        // (cyclically): its distance from home is at least the hole's.
+        uint32_t home = homeSlot(mix(address), shard.capacity);
+        if (((next - home) & mask) >= ((next - hole) & mask)) {
+            slots[hole] = slots[next];
             hole = next;
         }
     }
-    shard.slots[hole] = Slot{};
+    slots[hole] = Slot{};
     --shard.used;
 }
 
@@ -147,10 +190,12 @@ void clear() noexcept {
         // An empty shard's slots are all zero already (deletion shifts back, leaving no tombstones);
         // a used one gets fresh zero pages from the kernel instead of being written (and committed).
         if (shard.used != 0 &&
-            madvise(static_cast<void*>(shard.slots), shard.capacity * sizeof(Slot), MADV_DONTNEED) != 0)
-            std::memset(static_cast<void*>(shard.slots), 0, shard.capacity * sizeof(Slot));
+            madvise(static_cast<void*>(shard.slots), size_t{shard.capacity} * sizeof(Slot), MADV_DONTNEED) != 0)
+            std::memset(static_cast<void*>(shard.slots), 0, size_t{shard.capacity} * sizeof(Slot));
         shard.used = 0;
-        shard.counters = LiveCounters{};
+        shard.internal = 0;
+        shard.live_bytes = shard.peak_live_bytes = shard.allocations = shard.bytes_allocated = 0;
+        shard.frees = shard.bytes_freed = shard.reallocations = 0;
     }
 }
 
@@ -158,146 +203,155 @@ bool ready() noexcept { return gReady.load(std::memory_order_acquire); }
 
 namespace {
 
-// What one table operation does to the shard's counters.
+// What one table operation does to the shard's counters (a template argument: each operation's
+// accounting compiles to its few additions, no switch at run time).
 enum class Accounting { Allocation, Free, DetachOnly, ReattachOnly, Moved, ResizedInPlace };
 
-inline void raisePeak(LiveCounters& c) noexcept {
-    if (c.live_bytes > c.peak_live_bytes) c.peak_live_bytes = c.live_bytes;
-}
-
-void account(Shard& shard, const LiveEntry& entry, Accounting accounting, uint64_t old_size) noexcept {
-    if (entry.sequence == 0) return;  // the tracker's own blocks are never counted
-    LiveCounters& c = shard.counters;
-    switch (accounting) {
-        case Accounting::Allocation:
-        case Accounting::Moved:
-            c.allocations++;
-            c.bytes_allocated += entry.size;
-            [[fallthrough]];
-        case Accounting::ReattachOnly:
-            c.live_allocations++;
-            c.live_bytes += entry.size;
-            raisePeak(c);
-            if (accounting == Accounting::Moved) c.reallocations++;
-            break;
-        case Accounting::ResizedInPlace:
-            c.reallocations++;
-            c.bytes_allocated += entry.size;
-            c.bytes_freed += old_size;
-            c.live_allocations++;
-            c.live_bytes += entry.size;
-            raisePeak(c);
-            break;
-        case Accounting::Free:
-            c.frees++;
-            c.bytes_freed += entry.size;
-            [[fallthrough]];
-        case Accounting::DetachOnly:
-            c.live_allocations--;
-            c.live_bytes -= entry.size;
-            break;
+template <Accounting kind>
+inline void account(Shard& shard, uint64_t size, uint64_t old_size) noexcept {
+    if constexpr (kind == Accounting::Free || kind == Accounting::DetachOnly) {
+        if constexpr (kind == Accounting::Free) {
+            shard.frees++;
+            shard.bytes_freed += size;
+        }
+        shard.live_bytes -= size;
+    } else {
+        if constexpr (kind == Accounting::Allocation || kind == Accounting::Moved) {
+            shard.allocations++;
+            shard.bytes_allocated += size;
+        }
+        if constexpr (kind == Accounting::Moved) shard.reallocations++;
+        if constexpr (kind == Accounting::ResizedInPlace) {
+            shard.reallocations++;
+            shard.bytes_allocated += size;
+            shard.bytes_freed += old_size;
+        }
+        shard.live_bytes += size;
+        if (shard.live_bytes > shard.peak_live_bytes) shard.peak_live_bytes = shard.live_bytes;
     }
 }
 
-// Set while this thread holds a shard lock. A signal handler that allocates or frees while its thread
-// is inside such a section reaches the table again on the same thread; waiting for the lock would
-// wait for ourselves forever. Such a nested call leaves the table alone instead: its block goes
-// untracked (the program's code made it in a signal handler, where malloc is not async-signal-safe
-// to begin with), which is far better than a hung program.
-thread_local bool tHoldsShardLock __attribute__((tls_model("initial-exec"))) = false;
+// A signal handler that allocates or frees while its thread is inside a table operation reaches the
+// table again on the same thread; waiting for a lock this thread holds would wait forever, and so
+// would waiting for one held by a thread in lockAllForFork that waits for ours. Such a nested call
+// leaves the table alone instead: its block goes untracked (the program made it in a signal handler,
+// where malloc is not async-signal-safe to begin with), which is far better than a hung program.
+// The lock word names its owner, so the question "does this thread hold a shard lock?" is asked only
+// when the shard is busy: an uncontended operation pays nothing for it (no thread-local mark).
+bool holdsAnyShardLock() noexcept {
+    for (size_t i = 0; i < kShardCount; ++i)
+        if (gShards[i].lock.ownedHere()) return true;
+    return false;
+}
 
-// The mark covers the whole time the lock is held: it is set before the lock is taken and cleared
-// after it is released (signal fences keep the compiler from moving either across), so no signal can
-// land while this thread holds the lock unmarked.
+// Takes the shard's lock, or returns false for a nested call (above). A free shard is taken even when
+// this thread holds another: it is released before the nested call returns, and nobody who holds a
+// shard lock waits for a second one except lockAllForFork, which takes them in order.
+inline bool lockShard(Shard& shard) noexcept {
+    if (__builtin_expect(shard.lock.tryLock(), true)) return true;
+    if (holdsAnyShardLock()) return false;
+    shard.lock.lock();
+    return true;
+}
+
 class ShardLockHolder {
 public:
-    explicit ShardLockHolder(Shard& shard) noexcept : lock_(shard.lock) {
-        tHoldsShardLock = true;
-        std::atomic_signal_fence(std::memory_order_seq_cst);
-        lock_.lock();
-    }
+    explicit ShardLockHolder(Shard& shard) noexcept : lock_(shard.lock), held_(lockShard(shard)) {}
     ~ShardLockHolder() {
-        lock_.unlock();
-        std::atomic_signal_fence(std::memory_order_seq_cst);
-        tHoldsShardLock = false;
+        if (held_) lock_.unlock();
     }
+    bool held() const noexcept { return held_; }
     ShardLockHolder(const ShardLockHolder&) = delete;
     ShardLockHolder& operator=(const ShardLockHolder&) = delete;
 
 private:
     SpinLock& lock_;
+    bool held_;
 };
 
-bool insertAccounted(const LiveEntry& entry, Accounting accounting, uint64_t old_size) noexcept {
+template <Accounting kind>
+bool insertAccounted(const LiveEntry& entry, uint64_t old_size) noexcept {
     // Above 2^48 (only with 5-level paging and an explicit high mmap hint) the block stays untracked.
-    if (!Slot::fits(entry) || tHoldsShardLock) return false;
-    uint64_t hash = mix(entry.address);
+    if (!Slot::fits(entry)) return false;
+    const uint64_t hash = mix(entry.address);
     Shard& shard = shardOf(hash);
     ShardLockHolder hold(shard);
-    if ((shard.used + 1) * 10 > shard.capacity * 7 && !grow(shard)) return false;
-    size_t slot = probe(shard, entry.address, hash);
-    if (shard.slots[slot].address() != 0) {
-        account(shard, shard.slots[slot].unpack(), Accounting::Free, 0);  // stale: freed behind our back
+    if (!hold.held()) return false;
+    if (__builtin_expect(needsGrowth(shard), false) && !resize(shard, uint64_t{shard.capacity} * 2)) return false;
+    uint32_t slot = probe(shard.slots, shard.capacity, entry.address, hash);
+    Slot& target = shard.slots[slot];
+    if (__builtin_expect(target.address() != 0, false)) {
+        // Stale: freed behind our back.
+        LiveEntry stale = target.unpack();
+        if (stale.sequence != 0) account<Accounting::Free>(shard, stale.size, 0);
+        else --shard.internal;
     } else {
         ++shard.used;
     }
-    shard.slots[slot] = Slot::pack(entry);
-    account(shard, entry, accounting, old_size);
+    target = Slot::pack(entry);
+    if (entry.sequence != 0) account<kind>(shard, entry.size, old_size);
+    else ++shard.internal;  // the tracker's own blocks are never counted
     return true;
 }
 
-bool removeAccounted(uint64_t address, LiveEntry* removed, Accounting accounting) noexcept {
-    if (tHoldsShardLock) return false;
-    uint64_t hash = mix(address);
+template <Accounting kind>
+bool removeAccounted(uint64_t address, LiveEntry* removed) noexcept {
+    const uint64_t hash = mix(address);
     Shard& shard = shardOf(hash);
     ShardLockHolder hold(shard);
-    size_t slot = probe(shard, address, hash);
+    if (!hold.held()) return false;
+    uint32_t slot = probe(shard.slots, shard.capacity, address, hash);
     if (shard.slots[slot].address() == 0) return false;
     *removed = shard.slots[slot].unpack();
-    account(shard, *removed, accounting, 0);
+    if (removed->sequence != 0) account<kind>(shard, removed->size, 0);
+    else --shard.internal;
     eraseSlot(shard, slot);
+    if (__builtin_expect(needsShrinking(shard), false)) resize(shard, shrunkCapacity(shard));  // may fail: kept
     return true;
 }
 
 void countFreeOf(const LiveEntry& entry) noexcept {
-    if (entry.sequence == 0 || tHoldsShardLock) return;
+    if (entry.sequence == 0) return;
     Shard& shard = shardOf(mix(entry.address));
     ShardLockHolder hold(shard);
-    shard.counters.frees++;
-    shard.counters.bytes_freed += entry.size;
+    if (!hold.held()) return;
+    shard.frees++;
+    shard.bytes_freed += entry.size;
 }
 
 }  // namespace
 
-bool insert(const LiveEntry& entry) noexcept { return insertAccounted(entry, Accounting::Allocation, 0); }
+bool insert(const LiveEntry& entry) noexcept { return insertAccounted<Accounting::Allocation>(entry, 0); }
 
 bool remove(uint64_t address, LiveEntry* removed) noexcept {
-    return removeAccounted(address, removed, Accounting::Free);
+    return removeAccounted<Accounting::Free>(address, removed);
 }
 
 bool detach(uint64_t address, LiveEntry* removed) noexcept {
-    return removeAccounted(address, removed, Accounting::DetachOnly);
+    return removeAccounted<Accounting::DetachOnly>(address, removed);
 }
 
-void reattach(const LiveEntry& entry) noexcept { insertAccounted(entry, Accounting::ReattachOnly, 0); }
+void reattach(const LiveEntry& entry) noexcept { insertAccounted<Accounting::ReattachOnly>(entry, 0); }
 
 void insertMoved(const LiveEntry& old_entry, const LiveEntry& new_entry) noexcept {
     countFreeOf(old_entry);  // detach() already took it out of the live counts
-    insertAccounted(new_entry, old_entry.sequence == 0 ? Accounting::Allocation : Accounting::Moved, 0);
+    if (old_entry.sequence == 0) insertAccounted<Accounting::Allocation>(new_entry, 0);
+    else insertAccounted<Accounting::Moved>(new_entry, 0);
 }
 
 void countDetachedFree(const LiveEntry& entry) noexcept { countFreeOf(entry); }
 
 void insertResizedInPlace(const LiveEntry& old_entry, const LiveEntry& new_entry) noexcept {
-    insertAccounted(new_entry, Accounting::ResizedInPlace, old_entry.size);
+    insertAccounted<Accounting::ResizedInPlace>(new_entry, old_entry.size);
 }
 
 void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexcept {
     if (!ready()) return;
     for (size_t i = 0; i < kShardCount; ++i) {
         Shard& shard = gShards[i];
-        ShardLockHolder hold(shard);
-        for (size_t slot = 0; slot < shard.capacity; ++slot) {
+        SpinLockHolder hold(shard.lock);
+        if (shard.used == shard.internal) continue;  // nothing tracked: skip its slots
+        for (uint32_t slot = 0; slot < shard.capacity; ++slot) {
             const Slot& packed = shard.slots[slot];
             if (packed.address() == 0) continue;
             LiveEntry entry = packed.unpack();
@@ -319,9 +373,9 @@ void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* co
     visit(shards, shards + kShardCount * sizeof(Shard), context);
     for (size_t i = 0; i < kShardCount; ++i) {
         Shard& shard = gShards[i];
-        ShardLockHolder hold(shard);
+        SpinLockHolder hold(shard.lock);
         const auto slots = reinterpret_cast<uint64_t>(shard.slots);
-        if (slots) visit(slots, slots + shard.capacity * sizeof(Slot), context);
+        if (slots) visit(slots, slots + uint64_t{shard.capacity} * sizeof(Slot), context);
     }
 }
 
@@ -330,15 +384,15 @@ LiveCounters sumCounters() noexcept {
     if (!ready()) return total;
     for (size_t i = 0; i < kShardCount; ++i) {
         Shard& shard = gShards[i];
-        ShardLockHolder hold(shard);
-        total.allocations += shard.counters.allocations;
-        total.frees += shard.counters.frees;
-        total.reallocations += shard.counters.reallocations;
-        total.bytes_allocated += shard.counters.bytes_allocated;
-        total.bytes_freed += shard.counters.bytes_freed;
-        total.live_allocations += shard.counters.live_allocations;
-        total.live_bytes += shard.counters.live_bytes;
-        total.peak_live_bytes += shard.counters.peak_live_bytes;
+        SpinLockHolder hold(shard.lock);
+        total.allocations += shard.allocations;
+        total.frees += shard.frees;
+        total.reallocations += shard.reallocations;
+        total.bytes_allocated += shard.bytes_allocated;
+        total.bytes_freed += shard.bytes_freed;
+        total.live_allocations += shard.used - shard.internal;
+        total.live_bytes += shard.live_bytes;
+        total.peak_live_bytes += shard.peak_live_bytes;
     }
     return total;
 }
@@ -346,7 +400,6 @@ LiveCounters sumCounters() noexcept {
 void forgetThreadState() noexcept {
     if (ready())
         for (size_t i = 0; i < kShardCount; ++i) gShards[i].lock.releaseIfOwnedHere();
-    tHoldsShardLock = false;
 }
 
 void lockAllForFork() noexcept {

@@ -1,11 +1,18 @@
 // The live-allocation table: pointer -> {size, sequence, thread, stack id}. 128 shards chosen by the
 // pointer's hash, each an open-addressing array (linear probing, backward-shift deletion, no
-// tombstones) behind its own spin lock, memory from mmap. Entries are packed into 24-byte slots at
-// 35..70% load: 34..69 bytes per live allocation. Each shard also keeps the cumulative counters of the
-// allocations it saw, so the hot path touches no shared cache line besides its shard's.
+// tombstones) behind its own spin lock, memory from mmap. Entries are packed into 24-byte slots; a
+// shard doubles at 70 % load (35..70 % full: 34..69 bytes per live allocation) and shrinks below 1/16
+// load, so the slots of a heap that was freed go back to the kernel and later walks skip them. Each
+// shard also keeps the cumulative counters of the allocations it saw, so the hot path touches no
+// shared cache line besides its shard's.
 //
 // Entries with sequence 0 are the tracker's own (allocated while the recursion guard was held):
 // kept so that their frees are recognised, but excluded from counters and snapshots.
+//
+// Signal safety: a table call made on a thread that already holds a shard lock (a signal handler that
+// interrupted a table operation) returns false / does nothing rather than wait: see LiveTable.cpp.
+// Readers (forEachTracked, forEachMapping, sumCounters) wait for each lock: they are never called
+// nested inside a table operation (a snapshot requested there is deferred to the next safe point).
 #pragma once
 
 #include <cstddef>

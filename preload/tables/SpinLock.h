@@ -51,6 +51,8 @@ public:
     void unlock() noexcept { owner_.store(0, std::memory_order_release); }
     // fork() child: the forking thread held it in the parent; nobody holds it here.
     void resetInChild() noexcept { owner_.store(0, std::memory_order_relaxed); }
+    // True when this thread holds it (a nested call from a signal handler asks before it waits).
+    bool ownedHere() const noexcept { return owner_.load(std::memory_order_relaxed) == lockOwnerToken(); }
     // After a siglongjmp abandoned the frame that took it: released when this thread owns it.
     void releaseIfOwnedHere() noexcept {
         uintptr_t expected = lockOwnerToken();
