@@ -280,7 +280,12 @@ void ReachabilityScan::run(uint64_t stack_floor, uint64_t budget_ms) noexcept {
         if (shared == MAP_FAILED) return finish(ReachabilityStatus::Failed);
         live_table::lockAllForFork();
         const size_t needed = live_table::slotsInUseLocked();
-        if (needed <= capacity) break;
+        if (needed <= capacity) {
+            if (excludeLiveTableLocked(plan)) break;
+            live_table::unlockAllAfterFork();
+            munmap(shared, shared_bytes_);
+            return finish(ReachabilityStatus::Skipped);  // more table ranges than the plan holds
+        }
         live_table::unlockAllAfterFork();
         munmap(shared, shared_bytes_);
         if (attempt == 3) return finish(ReachabilityStatus::Skipped);  // the heap grows faster than we map

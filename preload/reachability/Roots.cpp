@@ -105,12 +105,15 @@ bool addExcluded(ScanPlan& plan, uint64_t begin, uint64_t end) noexcept {
 bool collectPlan(ScanPlan& plan) noexcept {
     ModuleSearch search{&plan, false};
     dl_iterate_phdr(visitModule, &search);
-    if (search.overflow) return false;
+    return !search.overflow;
+}
+
+bool excludeLiveTableLocked(ScanPlan& plan) noexcept {
     struct Exclusion {
         ScanPlan* plan;
         bool fits;
     } exclusion{&plan, true};
-    live_table::forEachMapping(
+    live_table::forEachMappingLocked(
         [](uint64_t begin, uint64_t end, void* context) {
             auto* state = static_cast<Exclusion*>(context);
             if (!addExcluded(*state->plan, begin, end)) state->fits = false;

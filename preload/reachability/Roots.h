@@ -50,9 +50,12 @@ struct MappedRoot {
     bool holds_floor;  // the snapshotting thread's stack: scanned from stack_floor up
 };
 
-// Snapshotting thread, before the clone: the modules' writable segments and the live table's ranges.
+// Snapshotting thread, before the table's locks are taken: the modules' writable segments.
 // False when a fixed capacity was too small (the scan is then skipped rather than incomplete).
 bool collectPlan(ScanPlan& plan) noexcept;
+// Snapshotting thread, with every live-table shard lock held (so no shard can move its slots before the
+// clone copies the address space): excludes the table's own memory. False when the ranges do not fit.
+bool excludeLiveTableLocked(ScanPlan& plan) noexcept;
 bool addExcluded(ScanPlan& plan, uint64_t begin, uint64_t end) noexcept;
 
 // In the clone: the stack and TLS mappings (before the heap is known: readMappedRoots allocates

@@ -367,13 +367,12 @@ size_t slotsInUseLocked() noexcept {
     return used;
 }
 
-void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept {
+void forEachMappingLocked(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept {
     if (!ready()) return;
     const auto shards = reinterpret_cast<uint64_t>(gShards);
     visit(shards, shards + kShardCount * sizeof(Shard), context);
     for (size_t i = 0; i < kShardCount; ++i) {
-        Shard& shard = gShards[i];
-        SpinLockHolder hold(shard.lock);
+        const Shard& shard = gShards[i];
         const auto slots = reinterpret_cast<uint64_t>(shard.slots);
         if (slots) visit(slots, slots + uint64_t{shard.capacity} * sizeof(Slot), context);
     }

@@ -11,7 +11,7 @@
 //
 // Signal safety: a table call made on a thread that already holds a shard lock (a signal handler that
 // interrupted a table operation) returns false / does nothing rather than wait: see LiveTable.cpp.
-// Readers (forEachTracked, forEachMapping, sumCounters) wait for each lock: they are never called
+// Readers (forEachTracked, sumCounters) wait for each lock: they are never called
 // nested inside a table operation (a snapshot requested there is deferred to the next safe point).
 #pragma once
 
@@ -80,7 +80,10 @@ void forEachTracked(void (*visit)(const LiveEntry&, void*), void* context) noexc
 size_t slotsInUseLocked() noexcept;
 // Calls visit(begin, end, context) for each of the table's own memory ranges (the shard array and
 // each shard's slots): the reachability scan must not take the addresses stored there for pointers.
-void forEachMapping(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept;
+// Only while every shard lock is held (lockAllForFork): a shard that grew or shrank between this call
+// and the scan's clone would leave its new slot array unexcluded, and the scan would read every block
+// whose address it holds as reachable.
+void forEachMappingLocked(void (*visit)(uint64_t begin, uint64_t end, void*), void* context) noexcept;
 // Sums the shards' counters (peak_live_bytes: the sum of the shards' peaks, see LiveCounters).
 LiveCounters sumCounters() noexcept;
 

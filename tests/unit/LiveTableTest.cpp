@@ -172,8 +172,10 @@ namespace {
 
 size_t mappedBytes() {
     size_t bytes = 0;
-    live_table::forEachMapping([](uint64_t begin, uint64_t end, void* context) { *static_cast<size_t*>(context) += end - begin; },
-                               &bytes);
+    live_table::lockAllForFork();
+    live_table::forEachMappingLocked(
+        [](uint64_t begin, uint64_t end, void* context) { *static_cast<size_t*>(context) += end - begin; }, &bytes);
+    live_table::unlockAllAfterFork();
     return bytes;
 }
 
