@@ -3,6 +3,8 @@
 #include "unwind/CfiWalker.h"
 
 #include <atomic>
+#include <cstring>
+#include <emmintrin.h>
 
 #include "unwind/CfiRule.h"
 #include "unwind/CfiRuleCache.h"
@@ -20,44 +22,117 @@ namespace {
 //    yield the same frames, so it is not done: the caller reuses the stack id it derived last time.
 //  - otherwise each level whose pc equals the previous walk's at that level takes its rule from the
 //    memo instead of probing the cache.
+// The words are kept so that the check is a few SSE2 instructions per two words (x86-64's baseline,
+// no dispatch), four words to a loop step: a frame-pointer frame's saved rbp and return address are adjacent (rbp + 0, rbp + 8)
+// and are compared as one unaligned 16-byte load ("pairs"); every other word is a "single", loaded two
+// at a time into one register.
 constexpr int kMemoFrames = 64;
+constexpr int kMemoSingles = 2 * kMemoFrames;  // a walk of kMemoFrames reads at most this many words
 
-struct WalkMemo {
+const uint64_t kNeverChanges[2] = {0, 0};  // what padding entries point at
+
+struct alignas(16) WalkMemo {
     uint64_t generation = 0;
     int count = -1;  // frames of the previous walk; -1: none, too deep, or it needed the full unwinder
     int capacity = 0;
-    int words = 0;
+    int singles = 0;  // padded to an even count once the walk is complete
+    int pairs = 0;
+    bool overflow = false;  // more words than the arrays hold: the walk cannot be reused
     bool start_rbp_used = false;
     uint64_t start_sp = 0, start_rbp = 0;
     uint64_t pc[kMemoFrames] = {};  // the pc each level looked up (ra - 1 for callers)
     uint64_t rule[kMemoFrames] = {};
-    uint64_t word_address[2 * kMemoFrames] = {};
-    uint64_t word_value[2 * kMemoFrames] = {};
+    alignas(16) uint64_t single_value[kMemoSingles + 4] = {};
+    uint64_t single_address[kMemoSingles + 4] = {};
+    alignas(16) uint64_t pair_value[2 * kMemoFrames + 2] = {};  // [2i] at pair_address[i], [2i + 1] 8 bytes above
+    uint64_t pair_address[kMemoFrames + 1] = {};
 };
 
 thread_local WalkMemo tMemo __attribute__((tls_model("initial-exec")));
 
-}  // namespace
-
 inline uint64_t loadWord(uint64_t address) noexcept { return *reinterpret_cast<const uint64_t*>(address); }
 
-// True when the stack still holds every word the memo's walk read (see WalkMemo).
+// Two remembered singles, i and i + 1, as the stack holds them now, xor'ed with what they held.
+inline __m128i singlesDiffer(const WalkMemo& memo, int i) noexcept {
+    __m128i now = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(memo.single_address[i]));
+    now = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(now), reinterpret_cast<const double*>(memo.single_address[i + 1])));
+    return _mm_xor_si128(now, _mm_load_si128(reinterpret_cast<const __m128i*>(&memo.single_value[i])));
+}
+
+// Remembered pair p (a saved rbp and the return address above it), xor'ed with what it held.
+inline __m128i pairDiffers(const WalkMemo& memo, int p) noexcept {
+    __m128i now = _mm_loadu_si128(reinterpret_cast<const __m128i*>(memo.pair_address[p]));
+    return _mm_xor_si128(now, _mm_load_si128(reinterpret_cast<const __m128i*>(&memo.pair_value[2 * p])));
+}
+
+inline bool allZero(__m128i bits) noexcept {
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(bits, _mm_setzero_si128())) == 0xFFFF;
+}
+
+// True when the stack still holds every word the memo's walk read (see WalkMemo). Singles come in
+// fours and pairs in twos (sealMemo pads them), so each loop step is four words with no remainder.
 inline bool memoStillHolds(const WalkMemo& memo, int capacity, uint64_t sp, uint64_t bp) noexcept {
     if (memo.count <= 0 || memo.capacity != capacity || memo.start_sp != sp) return false;
     if (memo.start_rbp_used && memo.start_rbp != bp) return false;
-    // Four words per step, differences or'ed together: the common outcome is "all equal".
+    const int singles = memo.singles, pairs = memo.pairs;
+    // The innermost four singles first, on their own: when the stack changed, it is most often there.
+    __m128i differ = _mm_setzero_si128();
     int i = 0;
-    for (; i + 4 <= memo.words; i += 4) {
-        uint64_t differ = (loadWord(memo.word_address[i]) ^ memo.word_value[i]) |
-                          (loadWord(memo.word_address[i + 1]) ^ memo.word_value[i + 1]) |
-                          (loadWord(memo.word_address[i + 2]) ^ memo.word_value[i + 2]) |
-                          (loadWord(memo.word_address[i + 3]) ^ memo.word_value[i + 3]);
-        if (differ) return false;
+    if (singles > 0) {
+        differ = _mm_or_si128(singlesDiffer(memo, 0), singlesDiffer(memo, 2));
+        if (!allZero(differ)) return false;
+        i = 4;
     }
-    for (; i < memo.words; ++i)
-        if (loadWord(memo.word_address[i]) != memo.word_value[i]) return false;
-    return true;
+    for (; i < singles; i += 4)
+        differ = _mm_or_si128(differ, _mm_or_si128(singlesDiffer(memo, i), singlesDiffer(memo, i + 2)));
+    for (int p = 0; p < pairs; p += 2)
+        differ = _mm_or_si128(differ, _mm_or_si128(pairDiffers(memo, p), pairDiffers(memo, p + 1)));
+    return allZero(differ);
 }
+
+// A word the walk read (a return address, or a saved rbp no later frame depends on yet).
+inline void rememberSingle(WalkMemo& memo, uint64_t address, uint64_t value) noexcept {
+    if (memo.singles >= kMemoSingles) {
+        memo.overflow = true;
+        return;
+    }
+    memo.single_address[memo.singles] = address;
+    memo.single_value[memo.singles] = value;
+    ++memo.singles;
+}
+
+// A saved rbp that a CFA was computed from. Right below the return address it was saved with (the
+// frame-pointer prologue's push %rbp), the two become one pair.
+inline void rememberSavedRbp(WalkMemo& memo, uint64_t address, uint64_t value) noexcept {
+    int last = memo.singles - 1;
+    if (last >= 0 && memo.single_address[last] == address + 8 && memo.pairs < kMemoFrames) {
+        memo.pair_address[memo.pairs] = address;
+        memo.pair_value[2 * memo.pairs] = value;
+        memo.pair_value[2 * memo.pairs + 1] = memo.single_value[last];
+        ++memo.pairs;
+        memo.singles = last;
+        return;
+    }
+    rememberSingle(memo, address, value);
+}
+
+// The walk is complete: singles padded to a multiple of four and pairs to a multiple of two with
+// words that never change; the memo is valid when it holds every word.
+inline void sealMemo(WalkMemo& memo, int count) noexcept {
+    while (memo.singles & 3) {
+        memo.single_address[memo.singles] = reinterpret_cast<uint64_t>(&kNeverChanges[0]);
+        memo.single_value[memo.singles] = 0;
+        ++memo.singles;
+    }
+    if (memo.pairs & 1) {
+        memo.pair_address[memo.pairs] = reinterpret_cast<uint64_t>(&kNeverChanges[0]);
+        memo.pair_value[2 * memo.pairs] = memo.pair_value[2 * memo.pairs + 1] = 0;
+        ++memo.pairs;
+    }
+    if (count <= kMemoFrames && !memo.overflow) memo.count = count;
+}
+
+}  // namespace
 
 __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchanged) noexcept {
     *unchanged = false;
@@ -65,7 +140,9 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     WalkMemo& memo = tMemo;
     uint64_t generation = gGeneration.load(std::memory_order_acquire);
     if (memo.generation != generation) {  // a dlclose since this thread's last walk: its rules may be stale
-        memo = WalkMemo{};
+        // In place: a WalkMemo{} temporary would put its 4 KiB on the hook's stack.
+        std::memset(static_cast<void*>(&memo), 0, sizeof(memo));
+        memo.count = -1;
         memo.generation = generation;
     }
     uint64_t pc, sp, bp;
@@ -82,16 +159,11 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     memo.start_sp = sp;
     memo.start_rbp = bp;
     memo.start_rbp_used = false;
-    memo.words = 0;
+    memo.singles = 0;
+    memo.pairs = 0;
+    memo.overflow = false;
     bool rbp_restored = false;
     uint64_t rbp_slot = 0;  // where the current bp was loaded from, until a CFA uses it
-    auto remember = [&memo](uint64_t address, uint64_t value) {
-        if (memo.words < 2 * kMemoFrames) {
-            memo.word_address[memo.words] = address;
-            memo.word_value[memo.words] = value;
-        }
-        ++memo.words;
-    };
     uint64_t lookup_pc = pc;  // the first pc is exact; callers' are return addresses, looked up at ra - 1
     bool same = true;         // every pc so far equals the previous walk's at the same level
     int count = 0;
@@ -119,14 +191,14 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
         if (kind == kCfaFromRbp) {
             // bp decides this CFA: the word it came from is part of what the walk depends on.
             if (!rbp_restored) memo.start_rbp_used = true;
-            else if (rbp_slot != 0) remember(rbp_slot, bp);
+            else if (rbp_slot != 0) rememberSavedRbp(memo, rbp_slot, bp);
             rbp_slot = 0;
         }
         uint64_t cfa = (kind == kCfaFromRsp ? sp : bp) + static_cast<uint64_t>(cfaOffsetOf(rule));
         // The stack grows down: a CFA that does not move up is a broken chain, not a frame.
         if (cfa <= sp || (cfa & 7) != 0) return -1;
         uint64_t return_address = loadWord(cfa - 8);
-        remember(cfa - 8, return_address);
+        rememberSingle(memo, cfa - 8, return_address);
         if (rule & kRbpSaved) {
             // Only remembered if a later CFA reads it: in code without frame pointers rbp is an
             // ordinary register whose saved value changes all the time and decides nothing here.
@@ -141,7 +213,7 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     }
     // Same pcs at every level and the same length: the very stack of this thread's previous walk.
     *unchanged = same && count == previous_count;  // frames[] written all the same
-    if (count <= kMemoFrames && memo.words <= 2 * kMemoFrames) memo.count = count;
+    sealMemo(memo, count);
     return count;
 }
 

@@ -32,7 +32,6 @@ thread_local LastCapture tLast __attribute__((tls_model("initial-exec")));
 // `want_frames`: the caller reads frames[0..*depth) (fault injection); otherwise only the id matters.
 inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames) noexcept {
     *depth = 0;
-    if (!unwinder::ready()) return 0;
     const int limit = static_cast<int>(stackDepthLimit());
     // Walk straight into the caller's buffer (pointers and uint64_t have the same size here), then
     // shift out the preload's own frames: one buffer keeps the hook's stack use small.
@@ -40,7 +39,7 @@ inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames)
     void** walked = reinterpret_cast<void**>(frames);
     const int capacity = limit + kOwnFramesAllowance + 1;
     bool unchanged = false;
-    int count = unwinder::capture(walked, capacity, &unchanged);
+    int count = unwinder::capture(walked, capacity, &unchanged);  // 0 until the unwinder is ready
     LastCapture& last = tLast;
     if (unchanged && last.stack_id != 0) {
         const uint64_t* stored = nullptr;
