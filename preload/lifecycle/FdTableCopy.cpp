@@ -14,6 +14,14 @@
 #include <cerrno>
 #include <cstdint>
 
+// valgrind.h's client request is a no-op instruction sequence outside valgrind (a few rotates of rdi).
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define LEAKSCOPE_RUNNING_ON_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define LEAKSCOPE_RUNNING_ON_VALGRIND() false
+#endif
+
 namespace leakscope::preload {
 namespace {
 
@@ -74,6 +82,12 @@ using KernelSigset = uint64_t;
 }  // namespace
 
 bool runWithCopiedFdTable(void (*work)(void* context), void* context) noexcept {
+    // valgrind runs clone() only with pthread_create's or fork's flags; any other set (ours has no
+    // CLONE_FILES) ends the whole process in VG_(unimplemented). Under valgrind the work runs in place.
+    if (LEAKSCOPE_RUNNING_ON_VALGRIND()) {
+        errno = ENOSYS;
+        return false;
+    }
     const int saved_errno = errno;
     const size_t mapped = kGuardBytes + kStackBytes;
     void* stack = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,

@@ -26,7 +26,8 @@
 // The helper allocates nothing with malloc and exits with SYS_exit (never exit_group, never atexit).
 //
 // When the clone is refused (RLIMIT_NPROC or a pids cgroup at its limit, a seccomp filter that the
-// sandbox detection did not see, no memory for the stack), nothing runs and the caller does the work
+// sandbox detection did not see, no memory for the stack) or would end the process (under valgrind,
+// which implements only pthread_create's and fork's clone flags), nothing runs and the caller does the work
 // in place, with the fds moved high (lifecycle/TrackerFds.h).
 #pragma once
 
