@@ -136,7 +136,7 @@ int analyzeAndReport(const ReportOptions& options, const GateOptions* gate) {
     }
     // A skipped file's snapshots were never analysed: the verdict must not read "clean" over them.
     for (const auto& skipped : set->unreadable)
-        report.not_judged.push_back({.reason = skipped + "; skipped, what it held was not judged", .what = "snapshot"});
+        report.not_judged.push_back({.label = "", .reason = skipped + "; skipped, what it held was not judged", .what = "snapshot"});
     if (int status = suppressAndExplain(report, options, gate); status != kExitClean) return status;
     GateOptions default_gate;
     if (auto status = applyGate(report, gate ? *gate : default_gate); !status.ok()) {
