@@ -33,10 +33,22 @@ constexpr FindingType kTable[] = {
      "number meanwhile, the second close closes someone else's file.",
      "handles.md"},
     {"bad_close", "bad_closes", true, false, "handle", "bad-closes", "Bad closes",
-     "close() of a descriptor that was not open.",
+     "close() of a descriptor (0 or more) that was not open.",
      "BadClose", "close() of a descriptor that is not open",
      "The program closed a descriptor that was not open (EBADF): usually a stale copy of an fd that was "
      "closed before and may since have been reused for another file, which then gets closed by mistake.",
+     "handles.md"},
+    // close(-1) closes nothing and changes nothing (dash does it in every `system()`; valgrind warns,
+    // "invalid file descriptor -1 in syscall close()"): informational. When an fd variable was
+    // overwritten with -1 before its close, the fd that was lost is what leaks, and the handle rules
+    // judge that (growth gates, open at exit informs).
+    {"invalid_fd_close", "invalid_fd_closes", false, false, "handle", "invalid-fd-closes", "Invalid fd closes",
+     "close() of a negative descriptor (-1): it closes nothing.",
+     "InvalidFdClose", "close() of a negative descriptor",
+     "The program called close() with a negative number (usually -1, an fd variable that was never set or "
+     "was reset). It closes nothing, so on its own it is harmless (a shell's system() does it); if the "
+     "variable held an open fd before it was overwritten, that fd is lost and shows as a leaked handle or "
+     "handle growth of the same process.",
      "handles.md"},
     {"bad_free", "bad_frees", false, false, "memory", "bad-frees", "Bad frees",
      "free() of a pointer that malloc did not return or that was already freed.",

@@ -64,8 +64,10 @@ public:
         }
         if (sawNoAllocation()) {
             hooks_saw_nothing_ = true;
-            notJudged("", "the preload's hooks saw no allocation and no handle in this process: it was not tracked "
-                          "(a static executable, its own allocator, or LD_PRELOAD not applied)");
+            notJudged("", "no allocation or handle seen: nothing to judge (the preload was loaded and wrote " +
+                              std::to_string(process_.snapshots.size()) + " snapshot(s); its hooks saw no malloc, new or "
+                              "open in this process, as in a program that allocates nothing or one whose allocator "
+                              "bypasses malloc)");
         }
         if (const SnapshotSummary* exit = process_.exitSnapshot()) {
             reportLeakedHandles(*exit);
@@ -76,9 +78,11 @@ public:
 
     int judgedSeries() const { return judged_series_; }
 
-    // No allocation counted, none live in any snapshot and no handle opened: the hooks were not in the
-    // program's path. (A program may well allocate nothing and only hold an fd, n_handle_once.c; but one
-    // that the hooks saw do nothing at all gave no evidence.)
+    // No allocation counted, none live in any snapshot and no handle opened: no evidence either way. The
+    // snapshots show the preload was loaded and its hooks in place, so this is said as what was seen, not
+    // as "not tracked" (an exec'd image that allocates nothing, shared case 21, is tracked); processes
+    // that really were not tracked leave a process record and no snapshot (ProcessRecords.h).
+    // (A program may well allocate nothing and only hold an fd, n_handle_once.c: that is evidence.)
     bool sawNoAllocation() const {
         const auto& counters = process_.lastSnapshot().counters;
         if (counters.allocations != 0 || counters.handles_opened != 0) return false;
@@ -273,6 +277,8 @@ private:
         std::map<std::pair<std::string, StackId>, Finding> grouped;
         for (const auto& event : last.events) {
             std::string kind = snapshot::eventKindName(event.record.kind);
+            // Snapshots of 0.1.0 recorded close(-1) as a bad close: the same event as invalid_fd_close.
+            if (kind == "bad_close" && int64_t(event.record.value) < 0) kind = "invalid_fd_close";
             StackId stack = StackId(event.record.stack_id);
             auto it = grouped.find({kind, stack});
             if (it == grouped.end()) {

@@ -28,12 +28,20 @@ absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std
             size_t before = files.size();
             // Names starting with '.' are the writer's temporaries (".tmp-…", renamed when complete): one
             // left by a run killed mid-snapshot is not a snapshot, and never was one.
-            for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec))
-                if (it->is_regular_file() && it->path().extension() == ".lksnap" &&
-                    !it->path().filename().string().starts_with("."))
+            // A directory with process records and no snapshot (every process killed before its first
+            // one) is a run to report: its processes are "not judged", with the reason (ProcessRecords.h).
+            bool records = false;
+            for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec)) {
+                if (!it->is_regular_file()) continue;
+                const std::string name = it->path().filename().string();
+                if (it->path().extension() == ".lksnap" && !name.starts_with("."))
                     files.push_back(it->path().string());
+                else
+                    records = records || isProcessRecordName(name);
+            }
             if (ec) return absl::InvalidArgumentError(input + ": cannot read directory: " + ec.message());
-            if (files.size() == before) return absl::NotFoundError(input + ": no .lksnap snapshot files in this directory");
+            if (files.size() == before && !records)
+                return absl::NotFoundError(input + ": no .lksnap snapshot files in this directory");
         } else if (fs::exists(input, ec)) {
             files.push_back(input);
         } else {
@@ -77,7 +85,7 @@ absl::StatusOr<SnapshotSet> loadSnapshotSet(const std::vector<std::string>& inpu
         }
         builder.add(std::move(*summed));
     }
-    if (unreadable.size() == files->size())
+    if (!files->empty() && unreadable.size() == files->size())
         return absl::DataLossError(unreadable.front() +
                                    (files->size() > 1 ? " (and every other of the " + std::to_string(files->size()) +
                                                             " snapshot files is unreadable too)"

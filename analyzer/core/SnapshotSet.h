@@ -93,7 +93,8 @@ struct SnapshotSet {
 
 // Expands directories (every *.lksnap below them, recursively, except names starting with '.': the
 // writer's temporaries) and keeps files as given; sorted by file name (= time order). Error when an
-// input does not exist or a directory holds no snapshot.
+// input does not exist or a directory holds neither a snapshot nor a process record (a run whose
+// processes were all killed before their first snapshot lists no file and is still a run to report).
 absl::StatusOr<std::vector<std::string>> listSnapshotFiles(const std::vector<std::string>& inputs);
 
 // Reads every file and summarises it, a few files at a time in parallel (reading, validating and

@@ -62,6 +62,7 @@ std::string titleWithoutReachability(const Finding& f) {
                (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
     if (f.type == kExitLeak)
         return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
+    if (f.type == "invalid_fd_close") return "close(" + std::to_string(f.value) + ") x" + std::to_string(f.count) + where;
     return f.type + " x" + std::to_string(f.count) + where;
 }
 

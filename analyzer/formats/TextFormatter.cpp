@@ -23,6 +23,16 @@ bool summarised(const Finding& f, const FormatContext& context) {
     return !context.all && !f.gating && (f.type == kExitLeak || f.type == kLeakedHandle);
 }
 
+// An invalid close (close(-1)) in a process that also loses fds: the fingerprint of an fd variable
+// overwritten with -1 before its close (the libwebsockets case). The lost fd is what the handle
+// findings judge; the close itself closed nothing.
+bool sameProcessLosesHandles(const Report& report, const Finding& invalid_close) {
+    return std::any_of(report.findings.begin(), report.findings.end(), [&](const Finding& f) {
+        return f.pid == invalid_close.pid && f.start_ns == invalid_close.start_ns &&
+               (f.type == kLeakedHandle || (f.type == kGrowth && f.resource == "handle"));
+    });
+}
+
 std::string number(double value) {
     std::ostringstream out;
     out << value;
@@ -68,6 +78,9 @@ public:
             out << "    " << (f.gating ? paint("1;31", "FAILS the gate: " + f.gate_rule) : paint("2", "informational: does not fail the gate"))
                 << "\n";
             writeReachabilitySource(f, out);
+            if (f.type == "invalid_fd_close" && sameProcessLosesHandles(report, f))
+                out << "    this process also loses fds (leaked_handle/growth): an fd variable overwritten with -1 before "
+                       "its close looks like this; the lost fd is judged there\n";
             for (const auto& part : f.components)  // a finding grouped by cause: one line per part
                 out << "      - " << findingTitle(part) << "  " << frameLocation(part.stack.empty() ? SymbolizedFrame{} : part.stack[0]) << "\n";
             writeStack(f.stack, out, paint);

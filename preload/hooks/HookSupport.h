@@ -87,10 +87,16 @@ inline CloseAction beginClose(int fd, TakenHandle& taken) noexcept {
 // After the real close of fd returned `result` with errno `error`: a close that failed with EBADF is a
 // bad close, or a double close when this process closed the fd before and nobody reopened it. Any
 // other result means the fd is gone (Linux releases the fd even when close reports EINTR or EIO).
+// A negative fd is neither: it names no file, so closing it changes nothing (dash calls close(-1) in
+// every `system()`); it is its own event, informational in reports (docs/handles.md, "Bad closes").
 [[gnu::always_inline]] inline void finishClose(int fd, const TakenHandle& taken, int result, int error) noexcept {
     if (result == 0 || error != EBADF) return;
     ReentryGuard guard;
     if (!guard.owns()) return;
+    if (fd < 0) {
+        recordEvent(snapshot::EventKind::InvalidFdClose, static_cast<uint64_t>(static_cast<int64_t>(fd)), 0, captureStack());
+        return;
+    }
     if (taken.previous != SlotState::Closed) handleTable().undoCloseMark(fd);
     const auto kind = taken.previous == SlotState::Closed ? snapshot::EventKind::DoubleClose
                                                           : snapshot::EventKind::BadClose;

@@ -31,6 +31,8 @@ char gComm[33] = "";  // the command name, sanitised, kept for the records of fo
 unsigned gStartEuid = 0;
 char gExecEntry[sizeof(kExecRecordVariable) + kPathCapacity];
 StartState gStartState = StartState::Tracked;
+// Why the output directory could not be had at this image's start ("" when it could).
+char gDirectoryProblem[512] = "";
 
 // What gPath names: nothing, the `.proc-` record, the `.exec-` one; or nothing because the record was
 // removed for an exec whose next image is not followed (given back if that exec fails).
@@ -102,9 +104,18 @@ void create(StartState state, const char* argv0) noexcept {
         // Made (mkdir -p) and checked as a snapshot would (owner, no symlink). Not under a filter: its
         // mkdir, lstat and access are calls of the tool's choosing; there only an existing directory
         // (`leakscope run` makes it before the program starts) gets the record.
-        char why[512];
-        if (!under_filter && !snapshot::prepareOutputDirectory(directory, why, sizeof(why))) return;
+        // Said now, while fd 2 is surely the stderr the process started with; at its first snapshot it
+        // may be closed (echo closes it before exit) and the process would end without a word.
+        gDirectoryProblem[0] = '\0';
+        if (!under_filter && !snapshot::prepareOutputDirectory(directory, gDirectoryProblem, sizeof(gDirectoryProblem))) {
+            warnSnapshotNotWritten(gDirectoryProblem, "", 0);
+            return;
+        }
+        gDirectoryProblem[0] = '\0';
     } else {
+        // Nowhere to put it; the child says so at its first snapshot (a child that execs at once would
+        // say it twice: its next image says it at its own start).
+        if (gDirectoryProblem[0]) return;
         // A forked child: its parent's directory was checked at the parent's start. A parent that switched
         // user with the hooks' help writes into its `uid-<N>` directory, and so does the child.
         gStartEuid = static_cast<unsigned>(geteuid());

@@ -145,7 +145,9 @@ bool writeEvents(snapshot::SnapshotWriter& writer) noexcept {
     return writer.endSection();
 }
 
-void warnOnce(const char* what, const char* detail, int error) noexcept {
+}  // namespace
+
+void warnSnapshotNotWritten(const char* what, const char* detail, int error) noexcept {
     if (gWarnedOnce.exchange(true)) {
         logMessage(LogLevel::Debug, "snapshot not written: %s %s (%s)", what, detail, strerror(error));
         return;
@@ -156,6 +158,8 @@ void warnOnce(const char* what, const char* detail, int error) noexcept {
     else
         logMessage(LogLevel::Warn, "snapshot not written: %s; the program continues", what);
 }
+
+namespace {
 
 // A snapshot must never kill its host: under a file size limit (RLIMIT_FSIZE, `ulimit -f`) a write
 // past it raises SIGXFSZ, whose default action terminates the program. Blocked while the snapshot is
@@ -213,7 +217,7 @@ bool composeInto(snapshot::SnapshotWriter& writer, const char* directory, const 
 
 bool reportOutcome(snapshot::SnapshotWriter& writer, bool ok) noexcept {
     if (!ok) {
-        warnOnce(writer.failure(), writer.path(), writer.lastErrno());
+        warnSnapshotNotWritten(writer.failure(), writer.path(), writer.lastErrno());
         writer.abandon();
         return false;
     }
@@ -301,7 +305,7 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t 
         if (geteuid() != config().starting_euid)
             logMessage(LogLevel::Info, "snapshot not written: this process switched user after start (%s)", why);
         else
-            warnOnce(why, "", 0);
+            warnSnapshotNotWritten(why, "", 0);
         return;
     }
     // Before the header: its sequence then bounds every record of the scan's image too.
@@ -329,6 +333,7 @@ uint32_t takeSnapshotIndex() noexcept { return gSnapshotIndex.fetch_add(1, std::
 
 void resetSnapshotStateInChild() noexcept {
     gSnapshotIndex.store(0, std::memory_order_relaxed);
+    gWarnedOnce.store(false, std::memory_order_relaxed);  // a new process: it says so once itself
     gSnapshotLock.resetInChild();
 }
 

@@ -8,7 +8,8 @@
 namespace leakscope::preload::event_store {
 namespace {
 
-constexpr size_t kKinds = 6;  // EventKind values 1..5; slot 0 unused
+// EventKind values 1..InvalidFdClose (the last); slot 0 unused
+constexpr size_t kKinds = static_cast<size_t>(snapshot::EventKind::InvalidFdClose) + 1;
 
 struct KindStore {
     snapshot::EventRecord records[kEventsPerKind];

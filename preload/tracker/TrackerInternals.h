@@ -74,6 +74,12 @@ void unlockSnapshotAfterFork() noexcept;
 // forbid the system calls a snapshot needs; lifecycle/TriggersSandbox.cpp).
 bool sandboxed() noexcept;
 
+// A snapshot of this process cannot be written (`what`, about `detail`, errno `error` or 0): said once
+// per process on the stderr it started with (Log.h), later failures at debug level only. The process
+// record calls it at start when the output directory is unusable: a program that closes its stderr
+// before exit (coreutils' close_stdout) would otherwise never hear of it.
+void warnSnapshotNotWritten(const char* what, const char* detail, int error) noexcept;
+
 // Snapshot bookkeeping of this process: the next index, and the fork-child reset.
 uint32_t takeSnapshotIndex() noexcept;
 void resetSnapshotStateInChild() noexcept;

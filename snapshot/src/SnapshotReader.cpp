@@ -419,6 +419,7 @@ const char* eventKindName(uint16_t kind) {
         case EventKind::DoubleClose: return "double_close";
         case EventKind::FailedAllocation: return "failed_allocation";
         case EventKind::InjectedFailure: return "injected_failure";
+        case EventKind::InvalidFdClose: return "invalid_fd_close";
     }
     return "unknown";
 }

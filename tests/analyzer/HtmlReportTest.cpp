@@ -74,9 +74,9 @@ TEST_CASE("the HTML report plots the leak and shows its function, file:line and 
     CHECK(page.find("synthetic_leaky_function") != std::string::npos);
     CHECK(page.find("synthetic_socket_opener") != std::string::npos);
     CHECK(std::regex_search(page, std::regex(R"(SyntheticRun\.cpp:[0-9]+)")));
-    // The other sections of the synthetic run: leaked sockets, the bad close, memory live at exit.
+    // The other sections of the synthetic run: leaked sockets, the close(-1), memory live at exit.
     CHECK(page.find("id=\"leaked-handles\"") != std::string::npos);
-    CHECK(page.find("id=\"bad-closes\"") != std::string::npos);
+    CHECK(page.find("id=\"invalid-fd-closes\"") != std::string::npos);
     CHECK(page.find("id=\"exit-leaks\"") != std::string::npos);
 }
 

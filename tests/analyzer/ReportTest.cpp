@@ -28,8 +28,26 @@ Report syntheticReport(Symbolizer& symbolizer) {
         for (int entry = 0; entry < 5; ++entry) builder.allocation(0x90000 + 0x100 * uint64_t(entry), 1000, 2, 2);
         for (int fd = 0; fd <= cycle; ++fd) builder.handle(10 + fd, snapshot::HandleKind::Socket, 500 + uint64_t(fd), 3, 0, "", 2, 2, 0);
         builder.handle(1, snapshot::HandleKind::Unknown, 0, 0, snapshot::kHandleInherited);
-        if (is_exit) builder.event(snapshot::EventKind::BadClose, 900, 3, uint64_t(-1)).event(snapshot::EventKind::BadClose, 901, 3, uint64_t(-1));
+        // close(-1) of the lost socket: as this version records it, and as 0.1.0 did (a bad close of -1).
+        if (is_exit) builder.event(snapshot::EventKind::InvalidFdClose, 900, 3, uint64_t(-1)).event(snapshot::EventKind::BadClose, 901, 3, uint64_t(-1));
         auto parsed = snapshot::parseSnapshot(builder.bytes(), "cycle-" + std::to_string(cycle));
+        REQUIRE(parsed.ok());
+        set.add(std::move(*parsed));
+    }
+    Report report = buildReport(set.finish(), {}, symbolizer);
+    REQUIRE(applyGate(report, GateOptions{}).ok());
+    return report;
+}
+
+// Pid 8: six steady cycles and an exit snapshot with one event (stack 3), through the default gate.
+Report reportWithExitEvent(Symbolizer& symbolizer, snapshot::EventKind kind, uint64_t value) {
+    SnapshotSetBuilder set;
+    for (int cycle = 0; cycle <= 6; ++cycle) {
+        bool is_exit = cycle == 6;
+        auto builder = syntheticSnapshot(8, is_exit ? "exit" : "cycle", 100 * uint64_t(cycle + 1), uint32_t(cycle));
+        builder.allocation(0x90000, 1000, 2, 2);
+        if (is_exit) builder.event(kind, 50, 3, value);
+        auto parsed = snapshot::parseSnapshot(builder.bytes(), "steady-" + std::to_string(cycle));
         REQUIRE(parsed.ok());
         set.add(std::move(*parsed));
     }
@@ -78,11 +96,47 @@ TEST_CASE("growth, leaked handles, events and exit leaks come out of a synthetic
 
     auto leaked = ofType(report, "leaked_handle");
     CHECK(leaked.size() == 9);  // fds 10..18; the inherited fd 1 is not a leak
-    auto closes = ofType(report, "bad_close");
+    // close(-1) closes nothing: informational; the socket lost before it is what gates (its growth).
+    CHECK(ofType(report, "bad_close").empty());
+    auto closes = ofType(report, "invalid_fd_close");
     REQUIRE(closes.size() == 1);
     CHECK(closes[0]->count == 2);
     CHECK(closes[0]->value == -1);
+    CHECK_FALSE(closes[0]->gating);
+    CHECK(handles[0]->gating);
     CHECK(ofType(report, "exit_leak").size() == 2);
+}
+
+TEST_CASE("close(-1) informs and says when the same process loses fds, a bad close of an fd >= 0 gates") {
+    Symbolizer symbolizer;
+    Report leaky = syntheticReport(symbolizer);  // its sockets grow and are open at exit
+    const std::string text = render(leaky, "text");
+    CHECK(text.find("[invalid_fd_close] close(-1) x2 in synthetic_socket_opener") != std::string::npos);
+    CHECK(text.find("this process also loses fds") != std::string::npos);
+    auto json = nlohmann::json::parse(render(leaky, "json"));
+    CHECK(json["summary"]["invalid_fd_closes"] == 1);
+    CHECK(json["summary"]["bad_closes"] == 0);
+    auto sarif = nlohmann::json::parse(render(leaky, "sarif"));
+    CHECK(sarif.dump().find("InvalidFdClose") != std::string::npos);
+
+    // No fd lost: close(-1) alone is informational and says nothing about fds; a close of fd 7, which
+    // the process does not own, is a bad close and fails the default gate.
+    Report quiet = reportWithExitEvent(symbolizer, snapshot::EventKind::InvalidFdClose, uint64_t(-1));
+    CHECK_FALSE(quiet.leak);
+    REQUIRE(ofType(quiet, "invalid_fd_close").size() == 1);
+    CHECK(render(quiet, "text").find("informational: does not fail the gate") != std::string::npos);
+    CHECK(render(quiet, "text").find("also loses fds") == std::string::npos);
+    GateOptions strict;
+    strict.fail_on = "invalid_fd_close";
+    REQUIRE(applyGate(quiet, strict).ok());
+    CHECK(quiet.leak);  // --fail-on makes it gate
+
+    Report closes = reportWithExitEvent(symbolizer, snapshot::EventKind::BadClose, 7);
+    CHECK(closes.leak);
+    auto bad_closes = ofType(closes, "bad_close");
+    REQUIRE(bad_closes.size() == 1);
+    CHECK(bad_closes[0]->value == 7);
+    CHECK(bad_closes[0]->gating);
 }
 
 TEST_CASE("JSON carries the schema version and the documented fields") {
@@ -183,7 +237,9 @@ TEST_CASE("a process whose hooks saw nothing is not judged and the report is nev
     CHECK(std::string(verdictName(report)) == "not judged");
     REQUIRE(report.not_judged.size() == 1);
     CHECK(report.not_judged[0].pid == 9);
-    CHECK(report.not_judged[0].reason.find("saw no allocation and no handle") != std::string::npos);
+    // Said as what was seen: the snapshots prove the preload was there, so not "not tracked" (case 21).
+    CHECK(report.not_judged[0].reason.starts_with("no allocation or handle seen: nothing to judge"));
+    CHECK(report.not_judged[0].reason.find("not tracked") == std::string::npos);
     CHECK(render(report, "text").find("growth not judged: pid 9: ") != std::string::npos);
     CHECK(nlohmann::json::parse(render(report, "json"))["verdict"] == "not judged");
 }

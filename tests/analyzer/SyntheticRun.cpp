@@ -77,7 +77,7 @@ std::vector<std::string> writeLeakySeries(const std::string& dir, uint64_t pid, 
         if (leak_socket)
             for (int fd = 0; fd <= cycle; ++fd) builder.handle(10 + fd, snapshot::HandleKind::Socket, 500 + uint64_t(fd), 3, 0, "", 2, 2, 0);
         builder.handle(0, snapshot::HandleKind::Unknown, 0, 0, snapshot::kHandleInherited);
-        if (is_exit) builder.event(snapshot::EventKind::BadClose, 900, 3, uint64_t(-1));
+        if (is_exit) builder.event(snapshot::EventKind::InvalidFdClose, 900, 3, uint64_t(-1));  // the lost socket's close(-1)
         files.push_back(builder.writeTo(dir));
     }
     return files;

@@ -86,3 +86,26 @@ TEST_CASE("a directory with no usable snapshot is an input error", "[capture][ki
     CHECK(empty.exit_code == 2);
     CHECK(empty.err.find("no .lksnap snapshot files") != std::string::npos);
 }
+
+TEST_CASE("a run whose only process was killed before its first snapshot reports it as not judged", "[capture][killed]") {
+    TemporaryDirectory directory;
+    // dash's `kill` is a builtin: the shell, with the preload loaded, kills itself before any snapshot.
+    const ToolRun run = runUnderTool(directory.path(), {"/bin/sh", "-c", "kill -KILL $$"}, {"--check"});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.snapshots().empty());  // only its process record is left: the case under test
+    CHECK(run.process.exit_code == 128 + 9);  // the program's own status (docs/cli.md)
+    CHECK(run.process.err.find("wrote no snapshots") == std::string::npos);
+    REQUIRE(run.report.is_object());
+    CHECK(run.report.value("verdict", "") == "not judged");
+    REQUIRE(run.report["not_judged"].size() == 1);
+    const auto& entry = run.report["not_judged"][0];
+    CHECK(entry.value("what", "") == "process");
+    CHECK(entry.value("command", "") == "sh");
+    CHECK(entry.value("reason", "").starts_with("ended without a final snapshot"));
+
+    // The same directory, analysed afterwards: reported, and not judged is not a failure by itself.
+    const ProcessResult check = runAnalyzer({"check", run.snapshot_dir});
+    CHECK(check.exit_code == 0);
+    CHECK(check.out.find("process not judged: pid ") != std::string::npos);
+    CHECK(check.out.find("not judged") != std::string::npos);
+}

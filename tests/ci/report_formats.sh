@@ -35,7 +35,7 @@ root, clean = cases("clean")
 if not clean: fail("the clean run's JUnit has no testcase")
 if root.get("failures") != "0" or any(c.find("failure") is not None for c in clean): fail("the clean run's JUnit has a failure")
 names = {c.get("name") for c in clean}
-for check in ("growth", "leaked_handle", "bad_close"):
+for check in ("growth", "leaked_handle", "bad_close", "invalid_fd_close"):
     if f"no {check}" not in names: fail(f"the clean run has no passing 'no {check}' testcase: {sorted(names)}")
 
 root, leak = cases("leak")

@@ -41,8 +41,8 @@ size_t countFiles(const std::string& dir, bool records = false) {
 // Runs the program plainly and under the preload (snapshots to `output_dir`, plus `environment`);
 // requires the same stdout and exit code and exactly one stderr line that contains `warning`.
 void requireOneWarningOnly(const std::string& output_dir, const std::string& warning,
-                           const std::map<std::string, std::string>& environment = {}) {
-    const std::vector<std::string>& program = kProgram;
+                           const std::map<std::string, std::string>& environment = {},
+                           const std::vector<std::string>& program = kProgram) {
     TemporaryDirectory cwd;  // where a relative or fallback (./leakscope-out) output directory lands
     leakscope::testing::ProcessOptions options;
     options.set_env = environment;
@@ -108,6 +108,15 @@ TEST_CASE("an output path below a regular file costs one warning and nothing els
     TemporaryDirectory root;
     leakscope::testing::writeFile(root.path() + "/file", "not a directory\n");
     requireRefusedWithOneWarning(root.path() + "/file/snapshots", "snapshot not written");
+}
+
+TEST_CASE("an output directory that cannot be made costs one warning in every program, echo too", "[torture]") {
+    // echo allocates nothing, snapshots only at exit, and closes its stderr before (coreutils'
+    // close_stdout): the warning must come while fd 2 is still the stderr it started with.
+    for (const std::vector<std::string>& program : {kProgram, std::vector<std::string>{"/bin/echo", "hello"}}) {
+        INFO("program: " << program[0]);
+        requireOneWarningOnly("/proc/nope", "snapshot not written: output directory /proc/nope cannot be created", {}, program);
+    }
 }
 
 TEST_CASE("a full disk costs one warning and leaves no partial file", "[torture]") {

@@ -111,7 +111,7 @@ struct Counters {
     uint64_t handles_closed;
     uint64_t live_handles;
     uint64_t bad_frees;              // free/realloc of a pointer never handed out
-    uint64_t bad_closes;             // close that failed with EBADF (incl. close(-1)) and double closes
+    uint64_t bad_closes;             // close of an fd >= 0 that failed with EBADF, and double closes
     uint64_t failed_allocations;     // the real allocator returned NULL
     uint64_t injected_failures;      // NULL returned by fault injection
     uint64_t events_dropped;         // events counted but not stored (event store full)
@@ -248,10 +248,11 @@ static_assert(sizeof(HandleRecord) == 48);
 
 enum class EventKind : uint16_t {
     BadFree = 1,          // free/realloc of a pointer the tracker never handed out; value = pointer
-    BadClose = 2,         // close() failed with EBADF (incl. close(-1)); value = fd
+    BadClose = 2,         // close() of an fd >= 0 failed with EBADF; value = fd (0.1.0 wrote close(-1) as this too)
     DoubleClose = 3,      // close() of an fd this process already closed and nobody reopened; value = fd
     FailedAllocation = 4, // the real allocator returned NULL; size = request
     InjectedFailure = 5,  // fault injection returned NULL; size = request
+    InvalidFdClose = 6,   // close() of a negative fd (dash's close(-1)): closes nothing; value = fd
 };
 
 struct EventRecord {
