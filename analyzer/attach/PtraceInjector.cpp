@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "attach/TargetProcess.h"
@@ -43,7 +44,25 @@ bool safeSyscall(const user_regs_struct& regs, const std::vector<std::pair<uint6
     return true;
 }
 
-constexpr auto kSafePointWait = std::chrono::seconds(3);
+// How long one thread may take to reach a safe point: a thread that does not (an idle condition-variable
+// wait never returns) is let go as it is, and the next one is tried.
+constexpr auto kSafePointWait = std::chrono::seconds(1);
+// How long our calls (dlopen, the attach entry) may take, and how long a stop may take to be reported.
+constexpr auto kCallWait = std::chrono::seconds(10);
+constexpr auto kStopWait = std::chrono::seconds(2);
+using Clock = std::chrono::steady_clock;
+
+// waitpid for one thread that never blocks past `deadline` (WNOHANG polling): the thread id, or 0
+// when the deadline passed, or -1 (errno) on an error.
+pid_t waitThread(pid_t thread, int* status, Clock::time_point deadline) {
+    auto pause = std::chrono::microseconds(50);
+    for (;;) {
+        pid_t got = waitpid(thread, status, __WALL | WNOHANG);
+        if (got != 0 || Clock::now() >= deadline) return got;
+        std::this_thread::sleep_for(pause);
+        pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
+    }
+}
 
 class BorrowedThread {
 public:
@@ -59,17 +78,27 @@ public:
         seized_ = true;
         started_ = std::chrono::steady_clock::now();
         if (ptrace(PTRACE_INTERRUPT, thread_, nullptr, nullptr) != 0) return false;
+        const auto deadline = Clock::now() + kStopWait;
         for (;;) {
             int status = 0;
-            if (waitpid(thread_, &status, __WALL) != thread_) return false;
-            if (!WIFSTOPPED(status)) return fail("the thread ended while it was being stopped");
+            pid_t got = waitThread(thread_, &status, deadline);
+            if (got == 0) return fail("thread " + std::to_string(thread_) + " did not stop within " +
+                                      std::to_string(kStopWait.count()) + " s of PTRACE_INTERRUPT");
+            if (got != thread_) return false;
+            if (!WIFSTOPPED(status)) {
+                seized_ = false;
+                return fail("the thread ended while it was being stopped");
+            }
             if (status >> 16 == PTRACE_EVENT_STOP) break;
             // A signal arrived first: it is held back and sent again after the detach.
             held_signal_ = WSTOPSIG(status);
             ptrace(PTRACE_CONT, thread_, nullptr, nullptr);
         }
         if (ptrace(PTRACE_GETREGS, thread_, nullptr, &saved_regs_) != 0) return fail("cannot read its registers");
-        if (!safeSyscall(saved_regs_, loader_) && !runToSafeSyscall()) return false;
+        if (!safeSyscall(saved_regs_, loader_) && !runToSafeSyscall()) {
+            no_safe_point_ = true;
+            return false;
+        }
         xstate_.resize(kXstateBytes);
         iovec vector{xstate_.data(), xstate_.size()};
         if (ptrace(PTRACE_GETREGSET, thread_, reinterpret_cast<void*>(NT_X86_XSTATE), &vector) == 0) {
@@ -93,22 +122,35 @@ public:
 
     // Lets the thread run to the entry of its next safe system call (safeSyscall) and stops it there,
     // before the call runs: release() then rewinds it to execute that system call as it meant to.
+    // Never waits past kSafePointWait: a thread blocked in an unsafe call (futex: a condition-variable
+    // wait that nothing signals) is interrupted again and let go where it is, registers untouched.
     bool runToSafeSyscall() {
         if (ptrace(PTRACE_SETOPTIONS, thread_, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACESYSGOOD)) != 0)
             return fail("cannot trace its system calls");
-        auto deadline = std::chrono::steady_clock::now() + kSafePointWait;
+        const auto deadline = Clock::now() + kSafePointWait;
         int pass_signal = 0;
-        while (std::chrono::steady_clock::now() < deadline) {
+        for (;;) {
+            // From here on the thread runs its own code: the registers saved at the stop are stale.
+            saved_regs_ = {};
             if (ptrace(PTRACE_SYSCALL, thread_, nullptr, reinterpret_cast<void*>(static_cast<long>(pass_signal))) != 0)
                 return fail("cannot resume it to a system call");
             pass_signal = 0;
             int status = 0;
-            if (waitpid(thread_, &status, __WALL) != thread_ || !WIFSTOPPED(status)) {
-                seized_ = WIFSTOPPED(status);
+            pid_t got = waitThread(thread_, &status, deadline);
+            if (got == 0) {
+                interruptAndWait();
+                return noSafePointYet();
+            }
+            if (got != thread_ || !WIFSTOPPED(status)) {
+                seized_ = got == thread_ && WIFSTOPPED(status);
                 return fail("the thread ended while waiting for a system call");
             }
             if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
                 if (status >> 16 == 0) pass_signal = WSTOPSIG(status);  // the program's own signal: delivered
+                if (Clock::now() >= deadline) {
+                    if (pass_signal) held_signal_ = pass_signal;  // sent again after the detach
+                    return noSafePointYet();
+                }
                 continue;
             }
             user_regs_struct regs{};
@@ -117,12 +159,29 @@ public:
             if (entry && safeSyscall(regs, loader_)) {
                 saved_regs_ = regs;
                 at_syscall_entry_ = true;
-                started_ = std::chrono::steady_clock::now();  // it ran freely until here
+                started_ = Clock::now();  // it ran freely until here
                 return true;
             }
+            if (Clock::now() >= deadline)
+                return noSafePointYet();
         }
-        return fail("its thread made no system call outside the allocator and the loader for " +
-                    std::to_string(kSafePointWait.count()) + " s: no safe point to load the library");
+    }
+
+    bool noSafePointYet() {
+        return fail("thread " + std::to_string(thread_) + " reached no safe point within " +
+                    std::to_string(kSafePointWait.count()) + " s");
+    }
+
+    // The thread runs (its own code or ours) past a deadline: stop it again so that it can be
+    // detached (a running thread cannot be). Any stop will do; its registers are left as they are.
+    void interruptAndWait() {
+        if (ptrace(PTRACE_INTERRUPT, thread_, nullptr, nullptr) != 0) return;
+        int status = 0;
+        pid_t got = waitThread(thread_, &status, Clock::now() + kStopWait);
+        if (got == thread_ && !WIFSTOPPED(status)) seized_ = false;
+        // A signal-delivery stop: that signal is sent again after the detach.
+        if (got == thread_ && WIFSTOPPED(status) && status >> 16 == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80))
+            held_signal_ = WSTOPSIG(status);
     }
 
     // Copies `text` (with its NUL) onto the thread's stack below the red zone; returns its address.
@@ -151,9 +210,16 @@ public:
         regs.orig_rax = static_cast<uint64_t>(-1);  // no system call restart around our call
         if (ptrace(PTRACE_SETREGS, thread_, nullptr, &regs) != 0) return fail("cannot set its registers");
         if (ptrace(PTRACE_CONT, thread_, nullptr, nullptr) != 0) return fail("cannot resume it");
+        const auto deadline = Clock::now() + kCallWait;
         for (;;) {
             int status = 0;
-            if (waitpid(thread_, &status, __WALL) != thread_) return fail("lost the thread during the call");
+            pid_t got = waitThread(thread_, &status, deadline);
+            if (got == 0) {
+                interruptAndWait();
+                return fail("the call in thread " + std::to_string(thread_) + " did not return within " +
+                            std::to_string(kCallWait.count()) + " s; it was abandoned and the thread's registers put back");
+            }
+            if (got != thread_) return fail("lost the thread during the call");
             if (WIFEXITED(status) || WIFSIGNALED(status)) {
                 seized_ = false;
                 return fail("the process ended during the call");
@@ -208,6 +274,8 @@ public:
     }
 
     const std::string& error() const { return error_; }
+    // stop() failed only because the thread reached no safe point in time: the next thread may.
+    bool noSafePoint() const { return no_safe_point_; }
 
 private:
     static std::string hex(uint64_t value) {
@@ -224,6 +292,7 @@ private:
     std::vector<std::pair<uint64_t, uint64_t>> loader_;  // the dynamic loader's mappings
     bool seized_ = false;
     bool at_syscall_entry_ = false;
+    bool no_safe_point_ = false;
     user_regs_struct saved_regs_{};
     user_fpregs_struct saved_fpregs_{};
     std::vector<unsigned char> xstate_;
@@ -307,10 +376,16 @@ InjectionResult injectAndCall(const InjectionRequest& request) {
         return result;
     }
     const auto loader_ranges = mappedRanges(request.pid, "ld-linux");
-    for (pid_t thread_id : threadsByPreference(request.pid)) {
+    const std::vector<pid_t> threads = threadsByPreference(request.pid);
+    size_t without_safe_point = 0;
+    for (pid_t thread_id : threads) {
         BorrowedThread thread(request.pid, thread_id, loader_ranges);
         if (!thread.stop()) {
             if (errno == ESRCH && thread.error().empty()) continue;  // that thread ended meanwhile: the next one
+            if (thread.noSafePoint()) {  // let go as it was: try the next thread
+                ++without_safe_point;
+                continue;
+            }
             if (errno == EPERM && thread.error().empty()) {
                 result.error = notPermittedReason(request.pid);
                 return result;
@@ -349,7 +424,12 @@ InjectionResult injectAndCall(const InjectionRequest& request) {
         result.status = static_cast<int>(status);
         return result;
     }
-    result.error = "process " + std::to_string(request.pid) + " has no thread that could be stopped";
+    if (without_safe_point > 0)
+        result.error = "process " + std::to_string(request.pid) + ": none of its " + std::to_string(threads.size()) +
+                       " threads reached a safe point (a system call outside the allocator and the loader) within " +
+                       std::to_string(kSafePointWait.count()) + " s; nothing was loaded and it runs on unchanged";
+    else
+        result.error = "process " + std::to_string(request.pid) + " has no thread that could be stopped";
     return result;
 }
 

@@ -4,7 +4,9 @@
 // __errno_location, dlopen(library, RTLD_NOW), dlsym(handle, entry) and entry(settings), each
 // returning to address 0, whose fault stops it again; then everything is restored, errno included,
 // and the thread is detached. A system call it was blocked in is restarted by the kernel as after
-// any stop. docs/attach.md gives the reasons for this over gdb.
+// any stop. No wait blocks past its deadline: a thread that reaches no safe point within 1 s is let go
+// untouched and the next one tried; calls that do not return within 10 s are abandoned, registers put
+// back (`error` says which). docs/attach.md gives the reasons for this over gdb.
 #pragma once
 
 #include <sys/types.h>

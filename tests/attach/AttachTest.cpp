@@ -7,7 +7,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -419,4 +422,137 @@ TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
         lt::writeFile(daemon.stop, "");
         CHECK(daemon.process.wait() == 0);
     }
+}
+
+namespace {
+
+// Every thread of `pid` is blocked in a system call (none "running"), and there are `count` of them.
+bool allThreadsBlocked(pid_t pid, size_t count) {
+    size_t blocked = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        std::string line = lt::readFile((it->path() / "syscall").string());
+        if (line.empty() || line.rfind("running", 0) == 0 || line[0] == '-') return false;
+        ++blocked;
+    }
+    return blocked == count;
+}
+
+// `attach` for `duration_s` seconds with a limit far beyond its documented deadlines (a hang fails the
+// test instead of stalling it); skipped where tracing is not permitted. Returns attach's stderr.
+lt::ProcessResult attachFor(const std::string& pid, const std::string& dir, std::vector<std::string> extra) {
+    lt::ProcessOptions options;
+    options.timeout = std::chrono::seconds(120);
+    auto attach = lt::runProcess(attachArgs(pid, dir, std::move(extra)), options);
+    skipUnlessPermitted(attach);
+    return attach;
+}
+
+std::string tracerOf(pid_t pid) {
+    std::istringstream status(lt::readFile("/proc/" + std::to_string(pid) + "/status"));
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("TracerPid:", 0) == 0) return line;
+    return "";
+}
+
+}  // namespace
+
+// Before: the injector borrowed a thread waiting on a condition variable and waited for it to reach a
+// system call without a deadline: `attach` never returned (redis-server's bio_* threads).
+TEST_CASE("attach to a daemon whose threads all wait on condition variables keeps its deadline and refuses in "
+          "one line, the daemon runs on untouched", "[attach]") {
+    lt::TemporaryDirectory dir;
+    Background daemon({LEAKSCOPE_TARGET_ATTACH_BLOCKED_DAEMON, "join"}, dir.path() + "/daemon");
+    const std::string pid = std::to_string(daemon.pid());
+    REQUIRE(waitFor([&] { return daemon.out().rfind("ready ", 0) == 0; }));
+    REQUIRE(waitFor([&] { return allThreadsBlocked(daemon.pid(), 5); }));
+    auto attach = attachFor(pid, dir.path(), {});
+    INFO("attach stderr: " << attach.err);
+    CHECK_FALSE(attach.timed_out);
+    CHECK(attach.exit_code == 2);
+    CHECK(oneLine(attach.err) == attach.err);
+    CHECK(attach.err.find("process " + std::to_string(daemon.pid()) + ": none of its 5 threads reached a safe point") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path() + "/snapshots"));  // a refused attach leaves nothing behind
+    CHECK(tracerOf(daemon.pid()) == "TracerPid:\t0");
+    // Untouched: the signal wakes it, it answers and exits as without the attempt.
+    REQUIRE(waitFor([&] { return allThreadsBlocked(daemon.pid(), 5); }));
+    kill(daemon.pid(), SIGUSR1);
+    CHECK(daemon.wait() == 0);
+    CHECK(daemon.out() == "ready " + pid + "\npong\n");
+    CHECK(daemon.err().empty());
+}
+
+TEST_CASE("attach to a daemon idle in epoll_wait with condition-variable threads borrows the event-loop thread",
+          "[attach]") {
+    lt::TemporaryDirectory dir;
+    Background daemon({LEAKSCOPE_TARGET_ATTACH_BLOCKED_DAEMON, "epoll"}, dir.path() + "/daemon");
+    const std::string pid = std::to_string(daemon.pid());
+    REQUIRE(waitFor([&] { return daemon.out().rfind("ready ", 0) == 0; }));
+    REQUIRE(waitFor([&] { return allThreadsBlocked(daemon.pid(), 5); }));
+    auto attach = attachFor(pid, dir.path(), {"--duration", "1"});
+    INFO("attach stderr: " << attach.err);
+    CHECK_FALSE(attach.timed_out);
+    REQUIRE(attach.exit_code == 0);
+    // The main thread (its epoll_wait returns EINTR, which the loop retries): the only one with a safe point.
+    CHECK(attach.err.find("attached to " + pid + " (attach_blocked_): thread " + pid + " stopped") != std::string::npos);
+    CHECK(lt::listSnapshots(dir.path() + "/snapshots").size() >= 2);
+    CHECK(tracerOf(daemon.pid()) == "TracerPid:\t0");
+    kill(daemon.pid(), SIGUSR1);
+    CHECK(daemon.wait() == 0);
+    CHECK(daemon.out() == "ready " + pid + "\npong\n");
+    CHECK(daemon.err().empty());
+}
+
+namespace {
+
+// redis' answer to one inline command over its unix socket, "" when it did not answer within 10 s.
+std::string redisCommand(const std::string& socket_path, const std::string& command) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return "";
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", socket_path.c_str());
+    std::string answer;
+    std::string line = command + "\r\n";
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+        write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
+        pollfd readable{fd, POLLIN, 0};
+        char buffer[256];
+        while (answer.find("\r\n") == std::string::npos && poll(&readable, 1, 10000) == 1) {
+            ssize_t got = read(fd, buffer, sizeof(buffer));
+            if (got <= 0) break;
+            answer.append(buffer, static_cast<size_t>(got));
+        }
+    }
+    close(fd);
+    return answer;
+}
+
+}  // namespace
+
+TEST_CASE("attach to a running redis-server: attached, snapshots, detached, and redis answers PING after",
+          "[attach]") {
+    const char* redis = "/usr/bin/redis-server";
+    if (access(redis, X_OK) != 0) SKIP_TEST("redis-server is not installed (" << redis << ")");
+    lt::TemporaryDirectory dir;
+    const std::string socket_path = dir.path() + "/redis.sock";
+    if (socket_path.size() >= sizeof(sockaddr_un{}.sun_path)) SKIP_TEST("temporary path too long for a unix socket");
+    Background server({redis, "--port", "0", "--unixsocket", socket_path, "--save", "", "--appendonly", "no",
+                       "--daemonize", "no", "--dir", dir.path()},
+                      dir.path() + "/redis");
+    REQUIRE(waitFor([&] { return redisCommand(socket_path, "PING") == "+PONG\r\n"; }));
+    const std::string pid = std::to_string(server.pid());
+    auto attach = attachFor(pid, dir.path(), {"--duration", "2"});
+    INFO("attach stderr: " << attach.err);
+    CHECK_FALSE(attach.timed_out);
+    REQUIRE(attach.exit_code == 0);
+    CHECK(attach.err.find("attached to " + pid + " (redis-server)") != std::string::npos);
+    CHECK(lt::listSnapshots(dir.path() + "/snapshots").size() >= 2);
+    CHECK(nlohmann::json::parse(lt::readFile(dir.path() + "/report.json")).contains("summary"));
+    CHECK(tracerOf(server.pid()) == "TracerPid:\t0");
+    CHECK(redisCommand(socket_path, "PING") == "+PONG\r\n");
+    CHECK(redisCommand(socket_path, "SET attached yes") == "+OK\r\n");
+    CHECK(redisCommand(socket_path, "GET attached").rfind("$3\r\n", 0) == 0);  // a 3-byte value ("yes")
 }
