@@ -130,6 +130,14 @@ std::optional<DoublingGrowth> judgeDoubling(const Series& count, const Series& b
     return DoublingGrowth{{onset, p, int(highs.size())}, theilSenPoints(logical)};
 }
 
+// See GrowthVerdict::inconclusive.
+bool stillRising(const Series& v) {
+    const auto highs = newHighs(v);
+    const size_t end = v.size() - 1;
+    if (int(highs.size()) < kMinimumNewHighs || 2 * highs.size() < end) return false;
+    return end - highs.back() <= size_t(kMinimumPause) && theilSenSlope(v, 0, end) > 0;
+}
+
 }  // namespace
 
 size_t growthWarmup(size_t snapshots, int warmup) {
@@ -208,7 +216,10 @@ GrowthVerdict analyzeGrowth(const Series& count, const Series& bytes, int warmup
         verdict.bytes_per_cycle = doubling->bytes_per_cycle;
     } else {
         auto by_count = judgeMetric(c), by_bytes = judgeMetric(b);
-        if (!by_count && !by_bytes) return verdict;
+        if (!by_count && !by_bytes) {
+            verdict.inconclusive = stillRising(c) || stillRising(b);
+            return verdict;
+        }
         growth = !by_bytes || (by_count && by_count->onset <= by_bytes->onset) ? *by_count : *by_bytes;
         verdict.bytes_per_cycle = theilSenSlope(b, growth.onset, end);
         verdict.count_per_cycle = theilSenSlope(c, growth.onset, end);

@@ -30,6 +30,11 @@ struct GrowthVerdict {
     int cycles_observed = 0;      // intervals after warm-up
     int onset_cycle = 0;          // index (into the full series) of the snapshot before the first new high
     int warmup = 0;               // snapshots actually skipped (may be less than asked on short series)
+    // Not growing by the tests, but still rising at the end of the series: kMinimumNewHighs new highs or
+    // more, on at least half of the intervals, the last one within kMinimumPause of the end. Too few
+    // snapshots for the tests to tell such a series from a cache filling up, and too many new highs to
+    // call it clean: the report says "growth not judged" for it (docs/analysis.md).
+    bool inconclusive = false;
 };
 
 // Snapshots a series needs for any verdict (fewer: "growth not judged").

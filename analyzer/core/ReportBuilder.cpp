@@ -160,10 +160,24 @@ private:
         }
     }
 
+    // "growth not judged" for a call path still rising when the series ended (GrowthVerdict::inconclusive).
+    static std::string inconclusiveReason(const PathSeries& path, const GrowthVerdict& verdict) {
+        const SymbolizedStack& stack = path.finding.stack;
+        std::string where = stack.empty() ? std::string("a call path") : headlineText(stack, headlineFrame(stack, {}));
+        int rises = 0;
+        for (size_t i = size_t(verdict.warmup) + 1; i < path.bytes.size(); ++i)
+            rises += path.bytes[i] > path.bytes[i - 1] || path.count[i] > path.count[i - 1];
+        return path.finding.resource + " of " + where + " rose on " + std::to_string(rises) + " of " +
+               std::to_string(verdict.cycles_observed) +
+               " cycles and was still rising at the end: too few snapshots to tell a leak from a cache filling "
+               "up; run more cycles";
+    }
+
     // The rule runs on each call path's summed series (docs/analysis.md, "One finding per call path").
     void judgePaths(std::map<PathKey, PathSeries>& paths, const std::string& label, const std::vector<const SnapshotSummary*>& snapshots) {
         for (auto& [key, path] : paths) {
             GrowthVerdict verdict = analyzeGrowth(path.count, path.bytes, options_.warmup);
+            if (verdict.inconclusive) notJudged(label, inconclusiveReason(path, verdict));
             if (!verdict.growing) continue;
             Finding finding = std::move(path.finding);
             finding.label = label;
