@@ -211,3 +211,25 @@ TEST_CASE("the statistics the rule is built from") {
     CHECK(recordsP(1, 10, 1) == Approx(1));  // the first value is always a new high
     CHECK(theilSenSlope({0, 2, 4, 6, 100}, 0, 4) == 2);
 }
+
+TEST_CASE("a series still rising when it ends, too short for the tests, is inconclusive, not clean") {
+    // Five blocks a cycle, then one flat snapshot (a detach right after the last scheduled snapshot).
+    const std::vector<uint64_t> count{0, 5, 10, 15, 20, 25, 30, 30};
+    GrowthVerdict verdict = analyzeGrowth(count, times(count, 100), 1);
+    CHECK_FALSE(verdict.growing);
+    CHECK(verdict.inconclusive);
+    // The same shape with more cycles is growth, and then not inconclusive.
+    const std::vector<uint64_t> longer{0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 45};
+    GrowthVerdict judged = analyzeGrowth(longer, times(longer, 100), 1);
+    CHECK(judged.growing);
+    CHECK_FALSE(judged.inconclusive);
+}
+
+TEST_CASE("a cache that filled and then stayed flat is not inconclusive") {
+    const std::vector<uint64_t> filled{0, 10, 20, 30, 30, 30, 30, 30, 30, 30};
+    GrowthVerdict verdict = analyzeGrowth(filled, times(filled, 64), 1);
+    CHECK_FALSE(verdict.growing);
+    CHECK_FALSE(verdict.inconclusive);
+    const std::vector<uint64_t> flat(10, 7);
+    CHECK_FALSE(analyzeGrowth(flat, times(flat, 64), 1).inconclusive);
+}
