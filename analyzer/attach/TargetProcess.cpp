@@ -145,6 +145,15 @@ std::string unattachableReason(pid_t pid) {
     std::string id = std::to_string(pid);
     struct stat status {};
     if (::stat(procPath(pid, "").c_str(), &status) != 0) return "no such process " + id;
+    // The state letter of /proc/PID/stat (proc(5)): a process that cannot run cannot make the calls the
+    // attach injects, and would only be left with a half-made attach (a stopped one, found by a new user).
+    switch (processState(pid)) {
+        case 'Z':
+        case 'X': return "process " + id + " has exited (a zombie its parent has not reaped): nothing to attach to";
+        case 'T': return "process " + id + " is stopped (SIGSTOP or job control): resume it with `kill -CONT " + id + "` first";
+        case 't': return "process " + id + " is stopped by a debugger (tracing stop): detach the debugger first";
+        default: break;
+    }
     int fd = ::open(procPath(pid, "/exe").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ElfFile elf = readElf(fd);
@@ -206,6 +215,12 @@ std::vector<pid_t> threadsByPreference(pid_t pid) {
 long processUid(pid_t pid) {
     struct stat status {};
     return ::stat(procPath(pid, "").c_str(), &status) == 0 ? static_cast<long>(status.st_uid) : -1;
+}
+
+char processState(pid_t pid) {
+    std::string line = firstLineOf(procPath(pid, "/stat"));
+    size_t close = line.rfind(')');
+    return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
 }
 
 uint64_t processStartTicks(pid_t pid) {

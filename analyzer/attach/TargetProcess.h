@@ -42,6 +42,10 @@ bool inInterruptibleWait(pid_t pid, pid_t thread);
 // The owner's uid of /proc/PID, or -1.
 long processUid(pid_t pid);
 
+// Field 3 of /proc/PID/stat, the state letter (proc(5): R, S, D, T stopped, t tracing stop, Z zombie...);
+// '?' when unreadable.
+char processState(pid_t pid);
+
 // Field 22 of /proc/PID/stat (start time in clock ticks): with the pid, names one process.
 uint64_t processStartTicks(pid_t pid);
 

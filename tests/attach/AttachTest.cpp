@@ -383,6 +383,26 @@ TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
         lt::writeFile(dir.path() + "/stop", "");
         CHECK(program.wait() == 0);
     }
+    SECTION("a stopped process: named as stopped, nothing loaded into it") {
+        // Found by a new user: the attach used to wait 10 s for a call the stopped process never ran and
+        // left libleakscope-attach.so mapped in it.
+        Daemon daemon(dir.path());
+        REQUIRE(kill(daemon.process.pid(), SIGSTOP) == 0);
+        REQUIRE(waitFor([&] {
+            std::string stat = lt::readFile("/proc/" + daemon.pid() + "/stat");
+            size_t close = stat.rfind(')');
+            return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T';
+        }));
+        auto result = lt::runAnalyzer({"attach", daemon.pid(), "--out", dir.path() + "/s"});
+        CHECK(result.exit_code == 2);
+        CHECK(oneLine(result.err) == "leakscope: attach: process " + daemon.pid() + " is stopped (SIGSTOP or job "
+                                     "control): resume it with `kill -CONT " + daemon.pid() + "` first\n");
+        CHECK_FALSE(fs::exists(dir.path() + "/s"));
+        CHECK(lt::readFile("/proc/" + daemon.pid() + "/maps").find("libleakscope-attach") == std::string::npos);
+        REQUIRE(kill(daemon.process.pid(), SIGCONT) == 0);
+        lt::writeFile(daemon.stop, "");
+        CHECK(daemon.process.wait() == 0);
+    }
     SECTION("a library the process cannot load: nothing is left behind") {
         // The injection itself fails (dlopen in the daemon refuses a file that is not ELF), after the
         // output directory was made: the directories this attach made go again, the default's too.
