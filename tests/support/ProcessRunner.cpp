@@ -114,8 +114,21 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
     }
     for (auto& f : fds)
         if (f.fd >= 0) close(f.fd);
+    // The pipes can reach EOF before the process has finished exiting (it closed them, or a thread is
+    // stuck in its exit): the wait keeps the same deadline, so a hang there is reported as one instead of
+    // blocking the test until CTest's own timeout, without output.
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    for (;;) {
+        const pid_t waited = waitpid(pid, &status, WNOHANG);
+        if (waited == pid || (waited < 0 && errno != EINTR)) break;
+        if (waited == 0 && std::chrono::steady_clock::now() >= deadline) {
+            result.timed_out = true;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        if (waited == 0) usleep(2000);
     }
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
