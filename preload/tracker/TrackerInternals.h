@@ -36,6 +36,8 @@ inline constexpr size_t kCaptureBufferFrames = snapshot::kMaxStackDepth + 17;
 uint32_t captureStackWithFrames(uint64_t* frames, uint16_t* depth) noexcept;
 // The preload's own text range, skipped at the top of every captured stack.
 void setOwnCodeRange(uint64_t start, uint64_t end) noexcept;
+// That range, [*start, *end); both 0 until it is set. The stack walk counts the frames inside it.
+void ownCodeRange(uint64_t* start, uint64_t* end) noexcept;
 // True for an address in the preload's own text: an allocation it returns to was made by the tracker
 // (its statically linked C++ runtime's emergency exception pool, say), not by the program.
 bool isOwnCode(const void* address) noexcept;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <emmintrin.h>
 
+#include "tracker/TrackerInternals.h"
 #include "unwind/CfiRule.h"
 #include "unwind/CfiRuleCache.h"
 #include "leakscope/ReturnAddress.h"
@@ -34,7 +35,7 @@ const uint64_t kNeverChanges[2] = {0, 0};  // what padding entries point at
 struct alignas(16) WalkMemo {
     uint64_t generation = 0;
     int count = -1;  // frames of the previous walk; -1: none, too deep, or it needed the full unwinder
-    int capacity = 0;
+    uint64_t limits = 0;  // WalkLimits::key() of that walk: a walk with other limits stops elsewhere
     int singles = 0;  // padded to an even count once the walk is complete
     int pairs = 0;
     bool overflow = false;  // more words than the arrays hold: the walk cannot be reused
@@ -71,8 +72,8 @@ inline bool allZero(__m128i bits) noexcept {
 
 // True when the stack still holds every word the memo's walk read (see WalkMemo). Singles come in
 // fours and pairs in twos (sealMemo pads them), so each loop step is four words with no remainder.
-inline bool memoStillHolds(const WalkMemo& memo, int capacity, uint64_t sp, uint64_t bp) noexcept {
-    if (memo.count <= 0 || memo.capacity != capacity || memo.start_sp != sp) return false;
+inline bool memoStillHolds(const WalkMemo& memo, uint64_t limits, uint64_t sp, uint64_t bp) noexcept {
+    if (memo.count <= 0 || memo.limits != limits || memo.start_sp != sp) return false;
     if (memo.start_rbp_used && memo.start_rbp != bp) return false;
     const int singles = memo.singles, pairs = memo.pairs;
     // The innermost four singles first, on their own: when the stack changed, it is most often there.
@@ -134,9 +135,9 @@ inline void sealMemo(WalkMemo& memo, int count) noexcept {
 
 }  // namespace
 
-__attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchanged) noexcept {
+__attribute__((noinline)) int walk(uint64_t* frames, unwinder::WalkLimits limits, bool* unchanged) noexcept {
     *unchanged = false;
-    if (!gCache || capacity <= 0) return -1;
+    if (!gCache || limits.capacity <= 0) return -1;
     WalkMemo& memo = tMemo;
     uint64_t generation = gGeneration.load(std::memory_order_acquire);
     if (memo.generation != generation) {  // a dlclose since this thread's last walk: its rules may be stale
@@ -149,13 +150,13 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     // One asm statement, so the pc, rsp and rbp belong to the same instruction: the CFI for that pc
     // describes exactly this rsp.
     asm volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2" : "=r"(pc), "=r"(sp), "=r"(bp));
-    if (memoStillHolds(memo, capacity, sp, bp)) {
+    if (memoStillHolds(memo, limits.key(), sp, bp)) {
         *unchanged = true;  // frames[] is left alone: the caller reuses what it derived from them last time
         return memo.count;
     }
     int previous_count = memo.count;
     memo.count = -1;  // rebuilt below; invalid if this walk ends early
-    memo.capacity = capacity;
+    memo.limits = limits.key();
     memo.start_sp = sp;
     memo.start_rbp = bp;
     memo.start_rbp_used = false;
@@ -167,8 +168,12 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
     uint64_t lookup_pc = pc;  // the first pc is exact; callers' are return addresses, looked up at ra - 1
     bool same = true;         // every pc so far equals the previous walk's at the same level
     int count = 0;
+    uint64_t own_start = 0, own_end = 0;
+    ownCodeRange(&own_start, &own_end);
+    unwinder::WalkBudget budget(limits, own_start, own_end);  // stops the walk with the frames wanted
     for (;;) {
         frames[count] = pc;
+        budget.note(count, pc);
         uint64_t rule;
         if (count < kMemoFrames) {
             if (memo.pc[count] == lookup_pc) {
@@ -184,7 +189,7 @@ __attribute__((noinline)) int walk(uint64_t* frames, int capacity, bool* unchang
             rule = ruleFor(lookup_pc);
         }
         ++count;
-        if (count == capacity) break;
+        if (budget.full(count)) break;
         uint64_t kind = kindOf(rule);
         if (kind == kOutermost) break;
         if (kind == kUnsupported) return -1;

@@ -13,16 +13,21 @@
 
 #include <cstdint>
 
+#include "unwind/WalkLimits.h"
+
 namespace leakscope::preload::cfi_walker {
 
 // Maps the rule cache. Cold path (the unwinder's initialisation); false when mmap failed.
 bool initialise() noexcept;
 
-// Walks the calling thread's stack from inside walk() itself (its own frame is frames[0]), writing up
-// to `capacity` pcs (return addresses for the callers), innermost first. Returns how many it wrote,
-// or -1 when some frame needs the full unwinder. *unchanged is set when the pcs are exactly those of
-// this thread's previous walk; frames[] may then be left unwritten (the count is still returned).
-int walk(uint64_t* frames, int capacity, bool* unchanged) noexcept;
+// Walks the calling thread's stack from inside walk() itself (its own frame is frames[0]), writing pcs
+// (return addresses for the callers), innermost first, up to `limits` (WalkLimits.h: at most
+// limits.beyond_own frames after the leading frames in the preload's own range, isOwnCode(), never
+// more than limits.capacity). Returns how many it wrote, or -1 when some frame needs the full
+// unwinder. *unchanged is set when the pcs are exactly those of this thread's previous walk with the
+// same limits; frames[] may then be left unwritten (the count is still returned). The own range must
+// not change between walks: it is set once, before the unwinder is ready.
+int walk(uint64_t* frames, unwinder::WalkLimits limits, bool* unchanged) noexcept;
 
 // After dlclose: rules of unmapped code must not be applied to whatever is mapped there next.
 void forgetUnloadedCode() noexcept;

@@ -37,9 +37,14 @@ inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames)
     // shift out the preload's own frames: one buffer keeps the hook's stack use small.
     static_assert(sizeof(void*) == sizeof(uint64_t));
     void** walked = reinterpret_cast<void**>(frames);
+    // The walk counts the preload's own frames as it meets them and stops one frame past the `limit`
+    // kept after them (that frame tells a cut stack from a complete one), instead of walking a fixed
+    // allowance for own frames it may not have: on a deep stack that was up to 16 frames walked for
+    // nothing. The buffer still bounds it: a walk with more own frames than the allowance is cut there.
     const int capacity = limit + kOwnFramesAllowance + 1;
+    const unwinder::WalkLimits limits{capacity, limit + 1};
     bool unchanged = false;
-    int count = unwinder::capture(walked, capacity, &unchanged);  // 0 until the unwinder is ready
+    int count = unwinder::capture(walked, limits, &unchanged);  // 0 until the unwinder is ready
     LastCapture& last = tLast;
     if (unchanged && last.stack_id != 0) {
         const uint64_t* stored = nullptr;
@@ -51,8 +56,8 @@ inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames)
         *depth = last.depth;
         return last.stack_id;
     }
-    uint64_t own_end = gOwnEnd.load(std::memory_order_acquire);
-    uint64_t own_start = gOwnStart.load(std::memory_order_relaxed);
+    uint64_t own_start = 0, own_end = 0;
+    ownCodeRange(&own_start, &own_end);
     int first = 0;
     while (first < count && isOwnFrame(reinterpret_cast<uint64_t>(walked[first]), own_start, own_end)) ++first;
     int available = count - first;
@@ -71,6 +76,11 @@ inline uint32_t captureInto(uint64_t* frames, uint16_t* depth, bool want_frames)
 void setOwnCodeRange(uint64_t start, uint64_t end) noexcept {
     gOwnStart.store(start, std::memory_order_relaxed);
     gOwnEnd.store(end, std::memory_order_release);
+}
+
+void ownCodeRange(uint64_t* start, uint64_t* end) noexcept {
+    *end = gOwnEnd.load(std::memory_order_acquire);
+    *start = gOwnStart.load(std::memory_order_relaxed);
 }
 
 bool isOwnCode(const void* address) noexcept {

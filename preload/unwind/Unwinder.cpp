@@ -23,23 +23,27 @@ std::atomic<uint64_t> gMismatches{0};
 
 struct Collector {
     void** frames;
-    int capacity;
+    WalkBudget budget;
     int count;
 };
 
 _Unwind_Reason_Code collectFrame(_Unwind_Context* context, void* argument) {
     auto* collector = static_cast<Collector*>(argument);
-    if (collector->count >= collector->capacity) return _URC_END_OF_STACK;
     _Unwind_Ptr pc = _Unwind_GetIP(context);
     if (pc == 0) return _URC_END_OF_STACK;
-    collector->frames[collector->count++] = reinterpret_cast<void*>(pc);
-    return _URC_NO_REASON;
+    collector->frames[collector->count] = reinterpret_cast<void*>(pc);
+    collector->budget.note(collector->count, pc);
+    ++collector->count;
+    return collector->budget.full(collector->count) ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
 // The full DWARF unwinder: signal frames, CFA expressions (PLT stubs), any register rule. It stops at
 // code without call-frame information (JIT code), where the stack is then cut short.
-__attribute__((noinline)) int fullBacktrace(void** frames, int capacity) noexcept {
-    Collector collector{frames, capacity, 0};
+__attribute__((noinline)) int fullBacktrace(void** frames, WalkLimits limits) noexcept {
+    if (limits.capacity <= 0) return 0;
+    uint64_t own_start = 0, own_end = 0;
+    ownCodeRange(&own_start, &own_end);
+    Collector collector{frames, WalkBudget(limits, own_start, own_end), 0};
     _Unwind_Backtrace(collectFrame, &collector);
     return collector.count;
 }
@@ -50,19 +54,19 @@ int firstForeignFrame(const void* const* frames, int count) noexcept {
     return first;
 }
 
-// Debug mode: the frames outside the preload must be the ones libgcc finds. A CFI walk cut by
-// `capacity` must be a prefix of libgcc's; a complete one must equal it.
-void verifyAgainstLibgcc(void* const* walked, int count, int capacity) noexcept {
+// Debug mode: the frames outside the preload must be the ones libgcc finds. A CFI walk cut by its
+// limits must be a prefix of libgcc's; a complete one must equal it.
+void verifyAgainstLibgcc(void* const* walked, int count, WalkLimits limits) noexcept {
     constexpr int kSlack = 16;  // libgcc's walk starts in different preload frames
-    void* reference[256 + 2 * kSlack];
-    int reference_capacity = capacity + kSlack;
+    void* reference[kCaptureBufferFrames + kSlack];
+    const int reference_capacity = limits.capacity + kSlack;
     if (reference_capacity > static_cast<int>(sizeof(reference) / sizeof(reference[0]))) return;
-    int reference_count = fullBacktrace(reference, reference_capacity);
+    int reference_count = fullBacktrace(reference, WalkLimits{reference_capacity, reference_capacity});
     int walked_first = firstForeignFrame(walked, count);
     int reference_first = firstForeignFrame(reference, reference_count);
     int walked_kept = count - walked_first;
     int reference_kept = reference_count - reference_first;
-    bool walk_complete = count < capacity;
+    bool walk_complete = count < limits.capacity && walked_kept < limits.beyond_own;
     bool same = walk_complete ? walked_kept == reference_kept : walked_kept <= reference_kept;
     for (int i = 0; same && i < walked_kept; ++i) same = walked[walked_first + i] == reference[reference_first + i];
     gVerifiedWalks.fetch_add(1, std::memory_order_relaxed);
@@ -94,17 +98,17 @@ bool initialise() noexcept {
 
 bool ready() noexcept { return gReady.load(std::memory_order_acquire); }
 
-int capture(void** frames, int capacity, bool* unchanged) noexcept {
+int capture(void** frames, WalkLimits limits, bool* unchanged) noexcept {
     *unchanged = false;
-    if (!ready() || capacity <= 0) return 0;
+    if (!ready() || limits.capacity <= 0) return 0;
     static_assert(sizeof(void*) == sizeof(uint64_t));
-    int count = cfi_walker::walk(reinterpret_cast<uint64_t*>(frames), capacity, unchanged);
+    int count = cfi_walker::walk(reinterpret_cast<uint64_t*>(frames), limits, unchanged);
     if (count >= 0) {
         // An unchanged walk left frames[] unwritten; it was verified when it was first walked.
-        if (gVerify && !*unchanged) verifyAgainstLibgcc(frames, count, capacity);
+        if (gVerify && !*unchanged) verifyAgainstLibgcc(frames, count, limits);
         return count;
     }
-    return fullBacktrace(frames, capacity);
+    return fullBacktrace(frames, limits);
 }
 
 // Debug mode's summary, once per process (a plain destructor runs before the tracker's exit snapshot).

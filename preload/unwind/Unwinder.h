@@ -9,6 +9,8 @@
 // is repeated by libgcc and mismatches are logged (docs/configuration.md).
 #pragma once
 
+#include "unwind/WalkLimits.h"
+
 namespace leakscope::preload::unwinder {
 
 // Prepares the unwinder. Cold path: called from the core's initialisation with the guard held, after
@@ -17,11 +19,12 @@ namespace leakscope::preload::unwinder {
 bool initialise() noexcept;
 bool ready() noexcept;
 
-// Writes up to `capacity` return addresses of the calling thread, innermost first (the first one is
-// inside the caller of capture()), and returns how many it wrote. *unchanged is set when they are
-// exactly the frames of this thread's previous capture(); frames[] may then be left unwritten, and the
-// caller reuses what it derived from them last time.
-int capture(void** frames, int capacity, bool* unchanged) noexcept;
+// Writes return addresses of the calling thread, innermost first, and returns how many it wrote: the
+// leading frames inside the preload's own range (isOwnCode(); the first of them inside capture() or below it), then
+// at most limits.beyond_own more, never more than limits.capacity in all (WalkLimits.h). *unchanged is
+// set when they are exactly the frames of this thread's previous capture() with the same limits;
+// frames[] may then be left unwritten, and the caller reuses what it derived from them last time.
+int capture(void** frames, WalkLimits limits, bool* unchanged) noexcept;
 
 // Name of the implementation, for diagnostics.
 const char* name() noexcept;
