@@ -95,7 +95,7 @@ private:
     struct PathSeries {
         Finding finding;  // type, resource, stack (of the site that grew most) and key
         std::vector<uint64_t> count, bytes;
-        double site_growth = -1;
+        double site_growth = 0;  // of the site shown (growth below)
         std::vector<StackId> stacks;  // the sites summed (memory: whose blocks the reachability counts)
     };
     using PathKey = std::tuple<std::string, std::string, std::string>;  // stack key, handle kind, details
@@ -151,7 +151,9 @@ private:
         }
         for (size_t i = 0; i < count.size(); ++i) path.count[i] += count[i], path.bytes[i] += bytes[i];
         path.stacks.push_back(stack);
-        if (growth > path.site_growth) {
+        // The first site is shown until one grew more: a site's growth may be negative (a ring whose bytes
+        // ended lower than after warm-up while its count rose), and the path must still have a stack.
+        if (created || growth > path.site_growth) {
             int sites = path.finding.sites;
             path.finding = std::move(site);
             path.finding.sites = sites;
