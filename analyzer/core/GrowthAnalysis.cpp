@@ -130,6 +130,22 @@ std::optional<DoublingGrowth> judgeDoubling(const Series& count, const Series& b
     return DoublingGrowth{{onset, p, int(highs.size())}, theilSenPoints(logical)};
 }
 
+// Bytes that grew from `onset` on while the count did not: more than one block, and their number not
+// rising (Theil-Sen slope <= 0), so the rise came from blocks replaced by larger ones. A leak is blocks
+// that are never freed, and those raise the count of the call path that made them (valgrind memcheck and
+// LeakSanitizer count a leak in blocks, "N bytes in M blocks"); a set of M blocks whose members are freed
+// and replaced, with sizes that vary, is a moving sum of its last M sizes: sampled on the rising part of
+// its size pattern (a timer that starves the program, snapshots that alias with the pattern's period) it
+// rises for as long as that part lasts, far too regularly for the trend tests, whose null hypothesis
+// assumes independent values (Hamed & Rao 1998 on Mann-Kendall under autocorrelation). A single block is
+// the exception: its bytes are one object's size, and an object that keeps growing is a leak (a buffer
+// realloc'ed larger every cycle).
+bool blocksReplaced(const Series& count, size_t onset) {
+    const size_t end = count.size() - 1;
+    const uint64_t most = *std::max_element(count.begin() + long(onset), count.end());
+    return most > 1 && theilSenSlope(count, onset, end) <= 0;
+}
+
 // See GrowthVerdict::inconclusive.
 bool stillRising(const Series& v) {
     const auto highs = newHighs(v);
@@ -216,6 +232,11 @@ GrowthVerdict analyzeGrowth(const Series& count, const Series& bytes, int warmup
         verdict.bytes_per_cycle = doubling->bytes_per_cycle;
     } else {
         auto by_count = judgeMetric(c), by_bytes = judgeMetric(b);
+        if (!by_count && by_bytes && blocksReplaced(c, by_bytes->onset)) {
+            verdict.inconclusive = verdict.blocks_replaced = true;
+            verdict.onset_cycle = int(by_bytes->onset + skipped);
+            return verdict;
+        }
         if (!by_count && !by_bytes) {
             verdict.inconclusive = stillRising(c) || stillRising(b);
             return verdict;

@@ -10,6 +10,9 @@
 // its Theil-Sen slope is positive. The onset is a change point: the snapshot before the first new
 // high of the growing segment. A single block that is reallocated to about twice its size at spacings
 // that double is a container growing by capacity doubling, reported as growth with the logical rate.
+// A call path grows when its count grows, or its bytes grow and the blocks are kept (their count rises)
+// or are a single block (a buffer that keeps growing); bytes that rise while several blocks are only
+// replaced by larger ones are not judged (GrowthVerdict::blocks_replaced).
 #pragma once
 
 #include <cstddef>
@@ -34,7 +37,13 @@ struct GrowthVerdict {
     // more, on at least half of the intervals, the last one within kMinimumPause of the end. Too few
     // snapshots for the tests to tell such a series from a cache filling up, and too many new highs to
     // call it clean: the report says "growth not judged" for it (docs/analysis.md).
+    // Also set with blocks_replaced (below).
     bool inconclusive = false;
+    // Only the bytes passed the tests, while the call path held more than one block and their number did
+    // not rise: the blocks were replaced by larger ones, not kept. A bounded set whose block sizes vary (a
+    // ring, a pool) does that whenever the snapshots fall on the rising part of its size pattern, so it is
+    // no evidence of a leak; inconclusive is set ("growth not judged"). onset_cycle is the bytes' onset.
+    bool blocks_replaced = false;
 };
 
 // Snapshots a series needs for any verdict (fewer: "growth not judged").

@@ -95,7 +95,7 @@ private:
     struct PathSeries {
         Finding finding;  // type, resource, stack (of the site that grew most) and key
         std::vector<uint64_t> count, bytes;
-        double site_growth = -1;
+        double site_growth = 0;  // of the site shown (growth below)
         std::vector<StackId> stacks;  // the sites summed (memory: whose blocks the reachability counts)
     };
     using PathKey = std::tuple<std::string, std::string, std::string>;  // stack key, handle kind, details
@@ -151,7 +151,9 @@ private:
         }
         for (size_t i = 0; i < count.size(); ++i) path.count[i] += count[i], path.bytes[i] += bytes[i];
         path.stacks.push_back(stack);
-        if (growth > path.site_growth) {
+        // The first site is shown until one grew more: a site's growth may be negative (a ring whose bytes
+        // ended lower than after warm-up while its count rose), and the path must still have a stack.
+        if (created || growth > path.site_growth) {
             int sites = path.finding.sites;
             path.finding = std::move(site);
             path.finding.sites = sites;
@@ -160,10 +162,22 @@ private:
         }
     }
 
+    // "growth not judged" for bytes that rose while several blocks were only replaced (GrowthVerdict::blocks_replaced).
+    static std::string blocksReplacedReason(const PathSeries& path, const GrowthVerdict& verdict, const std::string& where) {
+        const auto onset = size_t(verdict.onset_cycle);
+        const auto [fewest, most] = std::minmax_element(path.count.begin() + long(onset), path.count.end());
+        const std::string blocks = *fewest == *most ? std::to_string(*most) : std::to_string(*fewest) + "-" + std::to_string(*most);
+        return path.finding.resource + " of " + where + " rose from " + std::to_string(path.bytes[onset]) + " B to " +
+               std::to_string(*std::max_element(path.bytes.begin() + long(onset), path.bytes.end())) + " B while its " + blocks +
+               " blocks were only replaced by larger ones (their number did not rise): a ring or pool whose block sizes vary "
+               "does this, so bytes alone are no evidence of a leak";
+    }
+
     // "growth not judged" for a call path still rising when the series ended (GrowthVerdict::inconclusive).
     static std::string inconclusiveReason(const PathSeries& path, const GrowthVerdict& verdict) {
         const SymbolizedStack& stack = path.finding.stack;
         std::string where = stack.empty() ? std::string("a call path") : headlineText(stack, headlineFrame(stack, {}));
+        if (verdict.blocks_replaced) return blocksReplacedReason(path, verdict, where);
         int rises = 0;
         for (size_t i = size_t(verdict.warmup) + 1; i < path.bytes.size(); ++i)
             rises += path.bytes[i] > path.bytes[i - 1] || path.count[i] > path.count[i - 1];
