@@ -1,11 +1,14 @@
 #include "core/ProcessRecords.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <tuple>
 
+#include "core/Plural.h"
 #include "core/Report.h"
 #include "core/SnapshotSet.h"
 
@@ -31,14 +34,10 @@ bool isFinal(const SnapshotSummary& snapshot) {
            snapshot.trigger == snapshot::Trigger::Sandbox;
 }
 
-std::string plural(size_t count, const std::string& word) {
-    return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
-}
-
 // Why the process of `record` (with `written` snapshots, none final) was not judged, for people.
 std::string reasonFor(const ProcessRecord& record, size_t written) {
     const std::string earlier =
-        written ? "; its " + plural(written, "earlier snapshot") + " are judged, its state at exit is not" : "";
+        written ? "; its " + counted(written, "earlier snapshot") + " are judged, its state at exit is not" : "";
     if (record.executed)
         return "exec'd a program that did not load the preload: not tracked (a setuid or setgid program, whose "
                "loader drops LD_PRELOAD, or a static executable)";
