@@ -403,6 +403,43 @@ TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
         lt::writeFile(daemon.stop, "");
         CHECK(daemon.process.wait() == 0);
     }
+    SECTION("a zombie: named as exited before any question of rights, nothing made") {
+        // Found by a new user as root: the refusal blamed ptrace rights ("not dumpable ... run as root").
+        pid_t zombie = fork();
+        if (zombie == 0) _exit(0);
+        const std::string id = std::to_string(zombie);
+        REQUIRE(waitFor([&] {
+            std::string stat = lt::readFile("/proc/" + id + "/stat");
+            size_t close = stat.rfind(')');
+            return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+        }));
+        auto result = lt::runAnalyzer({"attach", id, "--out", dir.path() + "/s"});
+        waitpid(zombie, nullptr, 0);
+        CHECK(result.exit_code == 2);
+        CHECK(oneLine(result.err) ==
+              "leakscope: attach: process " + id + " has exited (a zombie its parent has not reaped): nothing to attach to\n");
+        CHECK_FALSE(fs::exists(dir.path() + "/s"));
+    }
+    SECTION("a process whose main thread exited, running on: not called a zombie, nothing made") {
+        // /proc/PID/stat says Z (the main thread's state) and its maps are empty, while the threads run on.
+        Background daemon({LEAKSCOPE_TARGET_ATTACH_BLOCKED_DAEMON, "ptexit"}, dir.path() + "/daemon");
+        const std::string id = std::to_string(daemon.pid());
+        REQUIRE(waitFor([&] { return daemon.out().rfind("ready ", 0) == 0; }));
+        REQUIRE(waitFor([&] {
+            std::string stat = lt::readFile("/proc/" + id + "/stat");
+            size_t close = stat.rfind(')');
+            return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+        }));
+        auto result = lt::runAnalyzer({"attach", id, "--out", dir.path() + "/s"});
+        CHECK(result.exit_code == 2);
+        CHECK(oneLine(result.err) == "leakscope: attach: process " + id + " runs on without its main thread (it called "
+                                     "pthread_exit), whose memory map attach reads: not supported; `leakscope run` "
+                                     "tracks such a program from its start\n");
+        CHECK_FALSE(fs::exists(dir.path() + "/s"));
+        kill(daemon.pid(), SIGUSR1);  // the waker ends it
+        CHECK(daemon.wait() == 0);
+        CHECK(daemon.out() == "ready " + id + "\npong\n");
+    }
     SECTION("a library the process cannot load: nothing is left behind") {
         // The injection itself fails (dlopen in the daemon refuses a file that is not ELF), after the
         // output directory was made: the directories this attach made go again, the default's too.
