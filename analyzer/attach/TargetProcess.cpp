@@ -208,19 +208,30 @@ bool inInterruptibleWait(pid_t pid, pid_t thread) {
 
 std::vector<pid_t> threadsByPreference(pid_t pid) {
     // 0: blocked in a system call that the kernel restarts after the stop (read, poll, nanosleep,
-    // accept, ...): the thread is in the kernel, so it holds no allocator or loader lock of its own
-    // making, and the program never sees the stop. 1: in futex (waiting for a lock, maybe holding
-    // another). 2: in a call that would return EINTR. 3: running in user space (could be inside
-    // malloc with its arena locked). The main thread first within a rank; never the tool's own thread.
+    // accept, ...): a safe point at once; the thread is in the kernel, so it holds no allocator or loader
+    // lock of its own making, and the program never sees the stop. 1: running or runnable in user space:
+    // let go to its next system call, which a working thread soon makes. 2: blocked in a call that would
+    // return EINTR (epoll_wait: event loops retry it): a safe point at once, the program sees one EINTR.
+    // 3: in futex (a lock or condition-variable wait, maybe holding another lock): an idle
+    // pthread_cond_wait never reaches a safe point, and each such thread tried costs the full 1 s
+    // (redis-server's bio_* threads, tried before its event loop, made its attach take 5 s). The main
+    // thread first within a rank; never the tool's own thread.
+    constexpr long kFutex = 202;
     std::vector<std::pair<int, pid_t>> ranked;
     std::error_code ec;
     for (fs::directory_iterator it(procPath(pid, "/task"), ec), end; !ec && it != end; it.increment(ec)) {
         pid_t thread = static_cast<pid_t>(std::atol(it->path().filename().c_str()));
         if (thread <= 0 || firstLineOf((it->path() / "comm").string()) == "leakscope") continue;
+        // "running" (on a CPU now), "-1 sp pc" (in user space), or "<number> <arguments> sp pc".
         std::string line = firstLineOf((it->path() / "syscall").string());
-        int rank = 3;
+        int rank = 1;
         if (!line.empty() && line != "running" && line[0] != '-')
-            rank = std::atol(line.c_str()) == 202 ? 1 : inInterruptibleWait(pid, thread) ? 2 : 0;
+            rank = std::atol(line.c_str()) == kFutex ? 3 : inInterruptibleWait(pid, thread) ? 2 : 0;
+        // Woken from its futex wait and runnable (state R): it leaves the wait on its own, as a running one.
+        if (rank == 3) {
+            std::vector<std::string> state = statFields(firstLineOf((it->path() / "stat").string()));
+            if (!state.empty() && state[0] == "R") rank = 1;
+        }
         ranked.emplace_back(rank * 2 + (thread == pid ? 0 : 1), thread);
     }
     std::sort(ranked.begin(), ranked.end());
