@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,16 @@ std::vector<Mapping> mappingsOf(pid_t pid) {
 }
 
 
+// A thread of the process other than a zombie or dead one (its main thread may be either).
+bool hasLiveThread(pid_t pid) {
+    std::error_code ec;
+    for (fs::directory_iterator it(procPath(pid, "/task"), ec), end; !ec && it != end; it.increment(ec)) {
+        std::vector<std::string> fields = statFields(firstLineOf((it->path() / "stat").string()));
+        if (!fields.empty() && fields[0] != "Z" && fields[0] != "X") return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::optional<MappedFile> findMappedFile(pid_t pid, const std::string& file_prefix) {
@@ -149,7 +160,13 @@ std::string unattachableReason(pid_t pid) {
     // attach injects, and would only be left with a half-made attach (a stopped one, found by a new user).
     switch (processState(pid)) {
         case 'Z':
-        case 'X': return "process " + id + " has exited (a zombie its parent has not reaped): nothing to attach to";
+        case 'X':
+            // The state is the main thread's: after a pthread_exit from main the process runs on in its
+            // other threads (ps: "Zl"), but its memory map, read through the main thread, is gone.
+            if (hasLiveThread(pid))
+                return "process " + id + " runs on without its main thread (it called pthread_exit), whose memory "
+                       "map attach reads: not supported; `leakscope run` tracks such a program from its start";
+            return "process " + id + " has exited (a zombie its parent has not reaped): nothing to attach to";
         case 'T': return "process " + id + " is stopped (SIGSTOP or job control): resume it with `kill -CONT " + id + "` first";
         case 't': return "process " + id + " is stopped by a debugger (tracing stop): detach the debugger first";
         default: break;
@@ -191,19 +208,30 @@ bool inInterruptibleWait(pid_t pid, pid_t thread) {
 
 std::vector<pid_t> threadsByPreference(pid_t pid) {
     // 0: blocked in a system call that the kernel restarts after the stop (read, poll, nanosleep,
-    // accept, ...): the thread is in the kernel, so it holds no allocator or loader lock of its own
-    // making, and the program never sees the stop. 1: in futex (waiting for a lock, maybe holding
-    // another). 2: in a call that would return EINTR. 3: running in user space (could be inside
-    // malloc with its arena locked). The main thread first within a rank; never the tool's own thread.
+    // accept, ...): a safe point at once; the thread is in the kernel, so it holds no allocator or loader
+    // lock of its own making, and the program never sees the stop. 1: running or runnable in user space:
+    // let go to its next system call, which a working thread soon makes. 2: blocked in a call that would
+    // return EINTR (epoll_wait: event loops retry it): a safe point at once, the program sees one EINTR.
+    // 3: in futex (a lock or condition-variable wait, maybe holding another lock): an idle
+    // pthread_cond_wait never reaches a safe point, and each such thread tried costs the full 1 s
+    // (redis-server's bio_* threads, tried before its event loop, made its attach take 5 s). The main
+    // thread first within a rank; never the tool's own thread.
+    constexpr long kFutex = 202;
     std::vector<std::pair<int, pid_t>> ranked;
     std::error_code ec;
     for (fs::directory_iterator it(procPath(pid, "/task"), ec), end; !ec && it != end; it.increment(ec)) {
         pid_t thread = static_cast<pid_t>(std::atol(it->path().filename().c_str()));
         if (thread <= 0 || firstLineOf((it->path() / "comm").string()) == "leakscope") continue;
+        // "running" (on a CPU now), "-1 sp pc" (in user space), or "<number> <arguments> sp pc".
         std::string line = firstLineOf((it->path() / "syscall").string());
-        int rank = 3;
+        int rank = 1;
         if (!line.empty() && line != "running" && line[0] != '-')
-            rank = std::atol(line.c_str()) == 202 ? 1 : inInterruptibleWait(pid, thread) ? 2 : 0;
+            rank = std::atol(line.c_str()) == kFutex ? 3 : inInterruptibleWait(pid, thread) ? 2 : 0;
+        // Woken from its futex wait and runnable (state R): it leaves the wait on its own, as a running one.
+        if (rank == 3) {
+            std::vector<std::string> state = statFields(firstLineOf((it->path() / "stat").string()));
+            if (!state.empty() && state[0] == "R") rank = 1;
+        }
         ranked.emplace_back(rank * 2 + (thread == pid ? 0 : 1), thread);
     }
     std::sort(ranked.begin(), ranked.end());
@@ -217,24 +245,26 @@ long processUid(pid_t pid) {
     return ::stat(procPath(pid, "").c_str(), &status) == 0 ? static_cast<long>(status.st_uid) : -1;
 }
 
-char processState(pid_t pid) {
-    std::string line = firstLineOf(procPath(pid, "/stat"));
+std::vector<std::string> statFields(const std::string& line) {
+    // The name (field 2) is in parentheses and may hold spaces and ')' itself ("a) R (b"): the fields
+    // proper start after the last ')'.
+    std::vector<std::string> fields;
     size_t close = line.rfind(')');
-    return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
+    if (close == std::string::npos) return fields;
+    std::istringstream rest(line.substr(close + 1));
+    for (std::string field; rest >> field;) fields.push_back(field);
+    return fields;
+}
+
+char processState(pid_t pid) {
+    std::vector<std::string> fields = statFields(firstLineOf(procPath(pid, "/stat")));
+    return fields.empty() ? '?' : fields[0][0];
 }
 
 uint64_t processStartTicks(pid_t pid) {
-    std::string line = firstLineOf(procPath(pid, "/stat"));
-    size_t close = line.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream fields(line.substr(close + 2));
-    std::string field;
-    // Fields after the name start at 3 (state); the start time is field 22.
-    for (int index = 3; index < 22 && fields >> field; ++index) {
-    }
-    uint64_t ticks = 0;
-    fields >> ticks;
-    return ticks;
+    constexpr size_t kStartTime = 22 - 3;  // field 22 of proc(5), counted from field 3 (the state)
+    std::vector<std::string> fields = statFields(firstLineOf(procPath(pid, "/stat")));
+    return fields.size() > kStartTime ? std::strtoull(fields[kStartTime].c_str(), nullptr, 10) : 0;
 }
 
 std::string firstLineOf(const std::string& path) {

@@ -42,6 +42,10 @@ bool inInterruptibleWait(pid_t pid, pid_t thread);
 // The owner's uid of /proc/PID, or -1.
 long processUid(pid_t pid);
 
+// The fields of a /proc/PID/stat (or task/TID/stat) line after the command name: [0] is proc(5)'s
+// field 3 (the state letter), [19] field 22 (the start time). Empty when the line has no "(name)".
+std::vector<std::string> statFields(const std::string& line);
+
 // Field 3 of /proc/PID/stat, the state letter (proc(5): R, S, D, T stopped, t tracing stop, Z zombie...);
 // '?' when unreadable.
 char processState(pid_t pid);

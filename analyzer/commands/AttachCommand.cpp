@@ -87,38 +87,6 @@ bool endSession(pid_t pid, uint64_t start_ticks, const fs::path& out_dir) {
     return false;
 }
 
-// The directories this attach creates for its snapshots, removed again (each only while still empty)
-// when the injection fails, so a refused attach leaves nothing behind.
-class DirectoriesMadeHere {
-public:
-    // Before the output directory is prepared: `path` and those of its parents that do not exist yet.
-    explicit DirectoriesMadeHere(const fs::path& path) {
-        std::error_code ec;
-        fs::path dir = fs::absolute(path, ec).lexically_normal();
-        if (!dir.has_filename()) dir = dir.parent_path();
-        if (ec) return;
-        // not_found only: a path that cannot be examined (EACCES) is not ours to remove.
-        for (; dir != dir.root_path() && fs::symlink_status(dir, ec).type() == fs::file_type::not_found;
-             dir = dir.parent_path())
-            made_.push_back(dir);
-    }
-    DirectoriesMadeHere(const DirectoriesMadeHere&) = delete;
-    DirectoriesMadeHere& operator=(const DirectoriesMadeHere&) = delete;
-    ~DirectoriesMadeHere() {
-        std::error_code ec;
-        for (const fs::path& dir : made_) fs::remove(dir, ec);  // refuses a directory that is not empty
-    }
-    // A directory made below the ones listed (innermost first).
-    void add(const fs::path& dir) {
-        std::error_code ec;
-        made_.insert(made_.begin(), fs::absolute(dir, ec).lexically_normal());
-    }
-    void keep() { made_.clear(); }
-
-private:
-    std::vector<fs::path> made_;  // innermost first
-};
-
 }  // namespace
 
 int runAttach(AttachOptions options) {

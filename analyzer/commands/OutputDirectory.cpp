@@ -33,6 +33,26 @@ std::vector<fs::path> earlierRunFiles(const fs::path& dir) {
 
 }  // namespace
 
+DirectoriesMadeHere::DirectoriesMadeHere(const fs::path& path) {
+    std::error_code ec;
+    fs::path dir = fs::absolute(path, ec).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path();
+    if (ec) return;
+    // not_found only: a path that cannot be examined (EACCES) is not ours to remove.
+    for (; dir != dir.root_path() && fs::symlink_status(dir, ec).type() == fs::file_type::not_found; dir = dir.parent_path())
+        made_.push_back(dir);
+}
+
+DirectoriesMadeHere::~DirectoriesMadeHere() {
+    std::error_code ec;
+    for (const fs::path& dir : made_) fs::remove(dir, ec);  // refuses a directory that is not empty
+}
+
+void DirectoriesMadeHere::add(const fs::path& dir) {
+    std::error_code ec;
+    made_.insert(made_.begin(), fs::absolute(dir, ec).lexically_normal());
+}
+
 std::string findToolLibrary(const char* variable, const std::string& file) {
     if (const char* configured = std::getenv(variable); configured && *configured) return configured;
     std::error_code ec;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace leakscope::analyzer {
 
@@ -18,5 +19,25 @@ std::string findToolLibrary(const char* variable, const std::string& file);
 // after printing one line that starts "leakscope: <command>: ".
 std::string prepareOutputDirectory(const std::string& command, const std::string& out_dir, bool force,
                                    const std::string& program_name);
+
+// The directories a `run` or `attach` creates for its snapshots, removed again (each only while still
+// empty) unless keep() is called: a program that cannot be started or an injection that fails leaves
+// nothing behind. Made before prepareOutputDirectory(), with its `out_dir` ("leakscope-out" for the
+// default), then told of the default's own leakscope-out/NAME-PID with add().
+class DirectoriesMadeHere {
+public:
+    // `path` and those of its parents that do not exist yet.
+    explicit DirectoriesMadeHere(const std::filesystem::path& path);
+    DirectoriesMadeHere(const DirectoriesMadeHere&) = delete;
+    DirectoriesMadeHere& operator=(const DirectoriesMadeHere&) = delete;
+    ~DirectoriesMadeHere();
+    // A directory made below the ones listed.
+    void add(const std::filesystem::path& dir);
+    // The program or the process writes into them from now on.
+    void keep() { made_.clear(); }
+
+private:
+    std::vector<std::filesystem::path> made_;  // innermost first
+};
 
 }  // namespace leakscope::analyzer

@@ -73,8 +73,11 @@ int runProgram(RunOptions options) {
                kExitInputError;
 
     std::string program_name = fs::path(options.program[0]).filename().string();
+    // A program that cannot be started leaves no directory behind (the default's leakscope-out/ too).
+    DirectoriesMadeHere made(options.out_dir.empty() ? fs::path("leakscope-out") : fs::path(options.out_dir));
     std::string out_dir = prepareOutputDirectory("run", options.out_dir, options.force, program_name);
     if (out_dir.empty()) return kExitInputError;
+    if (options.out_dir.empty()) made.add(out_dir);
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) != 0) return std::cerr << "leakscope: run: pipe: " << std::strerror(errno) << "\n", kExitInputError;
     pid_t child = fork();
@@ -109,6 +112,7 @@ int runProgram(RunOptions options) {
     if (got == sizeof(exec_error))
         return std::cerr << "leakscope: run: cannot execute " << options.program[0] << ": " << std::strerror(exec_error) << "\n",
                kExitInputError;
+    made.keep();  // the program's snapshots (or its process record) are in it, or it was run and wrote none
     int program_status = exitStatusOf(status);
     bool failed = program_status != 0;
 

@@ -1,11 +1,14 @@
 #include "core/ProcessRecords.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <tuple>
 
+#include "core/Plural.h"
 #include "core/Report.h"
 #include "core/SnapshotSet.h"
 
@@ -20,10 +23,29 @@ bool parseNumber(std::string_view text, uint64_t& value) {
     return error == std::errc() && end == text.data() + text.size();
 }
 
+// The number after `prefix` in `state` ("uid33" -> 33), or nullopt.
+std::optional<uint64_t> stateNumber(const std::string& state, std::string_view prefix) {
+    uint64_t number = 0;
+    if (!state.starts_with(prefix) || !parseNumber(std::string_view(state).substr(prefix.size()), number)) return std::nullopt;
+    return number;
+}
+
 bool knownState(const std::string& state) {
-    uint64_t uid = 0;
-    return state == "tracked" || state == "sandboxed" || state == "sandboxtracked" ||
-           (state.starts_with("uid") && parseNumber(std::string_view(state).substr(3), uid));
+    return state == "tracked" || state == "sandboxed" || state == "sandboxtracked" || stateNumber(state, "uid") ||
+           stateNumber(state, "nowrite");
+}
+
+// "EFBIG (File too large: ...)": the errno the preload's snapshot write failed with, and what it means
+// for a snapshot where the cause is a usual one.
+std::string writeErrorText(uint64_t error) {
+    const int number = error <= 4095 ? int(error) : 0;
+    const char* name = number ? strerrorname_np(number) : nullptr;
+    std::string text = name ? name : "errno " + std::to_string(error);
+    text += std::string(" (") + (number ? std::strerror(number) : "unknown error");
+    if (number == EFBIG) text += ": a file size limit, RLIMIT_FSIZE or `ulimit -f`, is below a snapshot's size";
+    if (number == ENOSPC) text += ": the file system of the snapshot directory is full";
+    if (number == EDQUOT) text += ": the user's disk quota is used up";
+    return text + ")";
 }
 
 bool isFinal(const SnapshotSummary& snapshot) {
@@ -31,14 +53,10 @@ bool isFinal(const SnapshotSummary& snapshot) {
            snapshot.trigger == snapshot::Trigger::Sandbox;
 }
 
-std::string plural(size_t count, const std::string& word) {
-    return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
-}
-
 // Why the process of `record` (with `written` snapshots, none final) was not judged, for people.
 std::string reasonFor(const ProcessRecord& record, size_t written) {
     const std::string earlier =
-        written ? "; its " + plural(written, "earlier snapshot") + " are judged, its state at exit is not" : "";
+        written ? "; its " + counted(written, "earlier snapshot") + " are judged, its state at exit is not" : "";
     if (record.executed)
         return "exec'd a program that did not load the preload: not tracked (a setuid or setgid program, whose "
                "loader drops LD_PRELOAD, or a static executable)";
@@ -52,6 +70,10 @@ std::string reasonFor(const ProcessRecord& record, size_t written) {
     if (record.state.starts_with("uid"))
         return "switched to uid " + record.state.substr(3) + " after start and could not write its " +
                (written ? "final snapshot" : "snapshots") + earlier;
+    // What the preload saw, not a guess: its last snapshot write failed, and no final snapshot came.
+    if (auto error = stateNumber(record.state, "nowrite"))
+        return "ended without a final snapshot: writing " + std::string(written ? "a snapshot" : "its snapshots") +
+               " failed with " + writeErrorText(*error) + earlier;
     return "ended without a final snapshot (killed by SIGKILL or the OOM killer? a raw exit_group?" +
            std::string(record.start_euid == 0 ? " a switch of user the hooks did not see?" : "") + ")" + earlier;
 }

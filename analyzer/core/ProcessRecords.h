@@ -21,7 +21,7 @@ struct ProcessRecord {
     uint64_t pid = 0;
     uint64_t start_ns = 0;     // the snapshots' process_start_ns
     uint64_t start_euid = 0;
-    std::string state;         // tracked, sandboxed, sandboxtracked, uid<N>
+    std::string state;         // tracked, sandboxed, sandboxtracked, uid<N>, nowrite<errno>
     std::string command;       // the command name as the preload saw it at start (sanitised)
 };
 

@@ -4,28 +4,42 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "core/Hex.h"
+#include "leakscope/Crc32.h"
 
 namespace leakscope::analyzer {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The file, in order: "leakscope-symbol-cache <version> <build-id hex>\n", "fingerprint <text>\n", then
-// per address "a <hex address> <frame count>\n" and per frame "f <known> <inlined> <line> <function
-// bytes> <file bytes>\n" followed by the function and file text and "\n", and last "end <address
-// count>\n": a file cut short anywhere lacks its end line. Lengths, not separators, bound the strings,
-// so any byte in a name reads back as written.
+// The file, in order: "leakscope-symbol-cache <version> <build-id hex> <checksum>\n", "fingerprint
+// <text>\n", then per address "a <hex address> <frame count>\n" and per frame "f <known> <inlined>
+// <line> <function bytes> <file bytes>\n" followed by the function and file text and "\n", and last
+// "end <address count>\n": a file cut short anywhere lacks its end line. Lengths, not separators, bound
+// the strings, so any byte in a name reads back as written. The checksum (CRC-32, 8 hex digits) covers
+// everything after the first line: an entry edited into another well-formed one (a function name, a
+// line number) is corrupt, not trusted.
 std::string header(const std::string& build_id) {
-    return "leakscope-symbol-cache " + std::to_string(SymbolCache::kFormatVersion) + " " + hexBytes(build_id) + "\n";
+    return "leakscope-symbol-cache " + std::to_string(SymbolCache::kFormatVersion) + " " + hexBytes(build_id) + " ";
+}
+
+// The snapshot format's CRC-32 (leakscope/Crc32.h), already linked: the cache is a file of ours that a
+// person or a crash may damage, not an adversary's, so a checksum that catches edits and damage will do
+// (absl::Hash, also linked, is salted per process by design: its value would not survive the run).
+std::string checksumText(std::string_view payload) {
+    char text[9];
+    std::snprintf(text, sizeof(text), "%08x", unsigned(snapshot::crc32(payload.data(), payload.size())));
+    return text;
 }
 
 // A cursor over the file's text; every read says whether it found what it expected.
@@ -64,6 +78,7 @@ public:
         return true;
     }
     bool atEnd() const { return position_ == text_.size(); }
+    std::string_view rest() const { return std::string_view(text_).substr(position_); }
 
 private:
     const std::string& text_;
@@ -88,11 +103,15 @@ bool readFrame(Reader& in, SymbolizedFrame& frame) {
 bool parse(const std::string& text, const std::string& build_id, const std::string& fingerprint,
            SymbolCache::Entries& entries, std::string& problem) {
     Reader in(text);
-    std::string found_fingerprint;
+    std::string found_fingerprint, checksum;
     if (!in.literal(header(build_id))) {
         problem = "not a version " + std::to_string(SymbolCache::kFormatVersion) + " cache file of this build-id";
         // An older or newer leakscope's file: not corrupt, just not ours to read.
         return in.literal("leakscope-symbol-cache ");
+    }
+    if (!in.line(checksum) || checksum != checksumText(in.rest())) {
+        problem = "its checksum does not match its content: edited or damaged";
+        return false;
     }
     if (!in.literal("fingerprint ") || !in.line(found_fingerprint)) {
         problem = "no fingerprint line";
@@ -136,6 +155,18 @@ std::string SymbolCache::defaultDirectory() {
 
 SymbolCache::SymbolCache(std::string directory) : directory_(std::move(directory)) {}
 
+SymbolCache::~SymbolCache() { reportUnreadable(); }
+
+void SymbolCache::reportUnreadable() const {
+    if (unreadable_ == 0) return;
+    const bool one = unreadable_ == 1;
+    warn(directory_ + ": " + std::to_string(unreadable_) + (one ? " entry" : " entries") + " unreadable (" +
+         first_unreadable_ + (one ? "" : ", and " + std::to_string(unreadable_ - 1) + " more") + "); ignored, " +
+         (one ? "it is" : "they are") + " rebuilt");
+    unreadable_ = 0;
+    first_unreadable_.clear();
+}
+
 std::string SymbolCache::pathOf(const std::string& build_id) const { return directory_ + "/" + hexBytes(build_id); }
 
 SymbolCache::Entries SymbolCache::load(const std::string& build_id, const std::string& fingerprint, bool quiet) const {
@@ -147,7 +178,8 @@ SymbolCache::Entries SymbolCache::load(const std::string& build_id, const std::s
     text << file.rdbuf();
     std::string problem;
     if (!parse(text.str(), build_id, fingerprint, entries, problem)) {
-        if (!quiet) warn(pathOf(build_id) + ": " + problem + "; ignored, it will be rewritten");
+        // Said once for the report, by reportUnreadable(): a damaged cache is often damaged in many files.
+        if (!quiet && unreadable_++ == 0) first_unreadable_ = hexBytes(build_id) + ": " + problem;
         entries.clear();
     } else if (!problem.empty()) {
         entries.clear();  // another format version: rewritten without a word
@@ -157,7 +189,7 @@ SymbolCache::Entries SymbolCache::load(const std::string& build_id, const std::s
 
 void SymbolCache::store(const std::string& build_id, const std::string& fingerprint, const Entries& entries) const {
     if (!enabled() || build_id.empty()) return;
-    std::string text = header(build_id) + "fingerprint " + fingerprint + "\n";
+    std::string text = "fingerprint " + fingerprint + "\n";
     for (const auto& [address, frames] : entries) {
         text += "a " + hexAddress(address).substr(2) + " " + std::to_string(frames.size()) + "\n";
         for (const auto& frame : frames) {
@@ -167,6 +199,7 @@ void SymbolCache::store(const std::string& build_id, const std::string& fingerpr
         }
     }
     text += "end " + std::to_string(entries.size()) + "\n";
+    text = header(build_id) + checksumText(text) + "\n" + text;
 
     std::error_code ec;
     fs::create_directories(directory_, ec);

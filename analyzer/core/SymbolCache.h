@@ -11,9 +11,11 @@
 //
 // Safe against concurrent runs: a file is written to a temporary name in the same directory and renamed
 // over the old one, so a reader sees a whole old or a whole new file; two writers lose at most one's
-// additions. A corrupt or truncated file is ignored with one warning on stderr (and rewritten); a
-// directory that cannot be created or written costs one warning and the run goes on uncached.
-// kFormatVersion changes whenever what the describe step produces changes.
+// additions. A corrupt, truncated or edited file (each file carries a checksum of its content) is
+// ignored and rewritten; however many there are, one warning on stderr per report says how many (when
+// the cache is destroyed, or at reportUnreadable()). A directory that cannot be created or written costs
+// one warning and the run goes on uncached. kFormatVersion changes whenever what the describe step
+// produces or the file's layout changes.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,7 @@ namespace leakscope::analyzer {
 
 class SymbolCache {
 public:
-    static constexpr int kFormatVersion = 1;
+    static constexpr int kFormatVersion = 2;  // 2: a checksum in the first line
     // Lookup address (file-relative) -> frames as described (`module`, `address` and `stale` not stored).
     using Entries = std::unordered_map<uint64_t, std::vector<SymbolizedFrame>>;
 
@@ -36,11 +38,14 @@ public:
 
     // `directory` "": every load is empty and nothing is stored.
     explicit SymbolCache(std::string directory);
+    ~SymbolCache();  // reportUnreadable()
+    SymbolCache(const SymbolCache&) = delete;
+    SymbolCache& operator=(const SymbolCache&) = delete;
 
     bool enabled() const { return !directory_.empty(); }
 
     // The entries cached for `build_id` (raw bytes) under `fingerprint`; empty when there is no file, it
-    // is stale (another fingerprint), or it is corrupt (a warning on stderr unless `quiet`).
+    // is stale (another fingerprint), or it is corrupt (counted for reportUnreadable() unless `quiet`).
     Entries load(const std::string& build_id, const std::string& fingerprint, bool quiet = false) const;
 
     // Replaces the file of `build_id` with `entries` atomically. A failure is a warning on stderr, the
@@ -50,9 +55,15 @@ public:
     // The file that holds `build_id`'s entries.
     std::string pathOf(const std::string& build_id) const;
 
+    // One warning line on stderr when loads found corrupt files since the last call: "symbol cache DIR:
+    // N entries unreadable (FIRST: PROBLEM, and N-1 more); ignored, they are rebuilt". Nothing otherwise.
+    void reportUnreadable() const;
+
 private:
     std::string directory_;
     mutable bool warned_unwritable_ = false;  // one warning per report, not one per module
+    mutable size_t unreadable_ = 0;           // corrupt files loaded since the last reportUnreadable()
+    mutable std::string first_unreadable_;    // "<file name>: <problem>" of the first of them
 };
 
 }  // namespace leakscope::analyzer

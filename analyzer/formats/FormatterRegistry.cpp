@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/FindingGroups.h"
+#include "core/Plural.h"
 #include "core/Reachability.h"
 #include "formats/ReportFormatter.h"
 #include "formats/Formatters.h"
@@ -48,20 +49,20 @@ std::string titleWithoutReachability(const Finding& f) {
             for (size_t i = 0; i < f.components.size() && i < kFdsListed; ++i)
                 fds += (fds.empty() ? "" : ", ") + std::to_string(f.components[i].fd);
             if (f.components.size() > kFdsListed) fds += " and " + std::to_string(f.components.size() - kFdsListed) + " more";
-            return std::to_string(f.components.size()) + " handles still open at exit (fds " + fds + ")" + where;
+            return counted(f.components.size(), "handle") + " still open at exit (fds " + fds + ")" + where;
         }
         return componentsSummary(f) + " live at exit" + where;
     }
     if (f.type == kGrowth && f.resource == "memory")
         return "memory grows by " + formatNumber(f.bytes_per_cycle) + " B (" + formatNumber(f.count_per_cycle) +
-               " blocks) per '" + f.label + "' cycle" + where;
+               (f.count_per_cycle == 1 ? " block" : " blocks") + ") per '" + f.label + "' cycle" + where;
     if (f.type == kGrowth)
         return f.handle_kind + " handles grow by " + formatNumber(f.count_per_cycle) + " per '" + f.label + "' cycle" + where;
     if (f.type == kLeakedHandle)
         return (f.untracked ? "untracked " : "") + f.handle_kind + " fd " + std::to_string(f.fd) + " still open at exit" +
                (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
     if (f.type == kExitLeak)
-        return std::to_string(f.bytes) + " B in " + std::to_string(f.count) + " blocks live at exit" + where;
+        return std::to_string(f.bytes) + " B in " + counted(f.count, "block") + " live at exit" + where;
     if (f.type == "invalid_fd_close") return "close(" + std::to_string(f.value) + ") x" + std::to_string(f.count) + where;
     return f.type + " x" + std::to_string(f.count) + where;
 }

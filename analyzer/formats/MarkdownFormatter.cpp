@@ -1,5 +1,6 @@
 // Markdown for CI summaries (GitHub step summary, merge-request notes): a verdict line, a table of
 // findings, and each finding's top frames.
+#include "core/Plural.h"
 #include "formats/Formatters.h"
 
 namespace leakscope::analyzer {
@@ -23,7 +24,7 @@ public:
             out << "- " << notJudgedTitle(n) << ": " << (n.pid ? markdownEscape(notJudgedSubject(n)) + ": " : "")
                 << markdownEscape(n.reason) << "\n";
         if (!report.not_judged.empty()) out << "\n";
-        out << report.findings.size() << " finding(s) in " << report.processes.size() << " process(es)";
+        out << counted(report.findings.size(), "finding") << " in " << counted(report.processes.size(), "process", "processes");
         if (report.suppressed) out << ", " << report.suppressed << " suppressed";
         if (report.baselined) out << ", " << report.baselined << " baselined";
         out << ".\n\n";

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/Plural.h"
 #include "core/Reachability.h"
 #include "formats/Formatters.h"
 
@@ -56,8 +57,8 @@ public:
         };
         int snapshots = 0;
         for (const auto& p : report.processes) snapshots += p.snapshots;
-        out << "leakscope: " << verdict(report, paint) << " — " << report.findings.size() << " finding(s) in "
-            << report.processes.size() << " process(es), " << snapshots << " snapshot(s)";
+        out << "leakscope: " << verdict(report, paint) << " — " << counted(report.findings.size(), "finding") << " in "
+            << counted(report.processes.size(), "process", "processes") << ", " << counted(snapshots, "snapshot");
         if (report.suppressed) out << ", " << report.suppressed << " suppressed";
         if (report.baselined) out << ", " << report.baselined << " baselined";
         out << "\n";
@@ -120,21 +121,25 @@ private:
     static void writeInformational(const Report& report, std::ostream& out, const FormatContext& context) {
         for (const char* type : {kExitLeak, kLeakedHandle}) {
             std::vector<const Finding*> group;
-            uint64_t bytes = 0, blocks = 0, fds = 0;
+            uint64_t bytes = 0, blocks = 0, fds = 0, sites = 0;
             for (const auto& f : report.findings)
                 if (f.type == type && summarised(f, context)) {
-                    group.push_back(&f), bytes += f.bytes, blocks += f.count;
+                    group.push_back(&f), bytes += f.bytes, blocks += f.count, sites += uint64_t(f.sites);
                     fds += f.components.empty() ? 1 : f.components.size();  // a grouped finding lists its fds
                 }
             if (group.empty()) continue;
+            // Sites are the allocation or open stacks (a finding's "(5 sites)"); the lines below are the
+            // findings, one cause each, which may merge several sites: both counted, by their names.
+            const std::string in_findings = sites == group.size() ? "" : " in " + counted(group.size(), "finding");
             if (type == std::string(kExitLeak)) {
                 std::stable_sort(group.begin(), group.end(), [](const Finding* a, const Finding* b) { return a->bytes > b->bytes; });
-                out << "\n[exit_leak] " << group.size() << " allocation site(s) still hold " << bytes << " B in " << blocks
-                    << " block(s) at exit" << combinedReachability(group, kExitLeak)
+                out << "\n[exit_leak] " << counted(sites, "allocation site") << in_findings
+                    << (sites == 1 ? " still holds " : " still hold ") << bytes << " B in " << counted(blocks, "block")
+                    << " at exit" << combinedReachability(group, kExitLeak)
                     << " (informational; --fail-on exit_leak or --max-exit-bytes N gate them)\n";
             } else {
-                out << "\n[leaked_handle] " << fds << " fd(s) open at exit from " << group.size()
-                    << " site(s) (informational; --fail-on leaked_handle gates them)\n";
+                out << "\n[leaked_handle] " << counted(fds, "fd") << " open at exit from " << counted(sites, "site")
+                    << in_findings << " (informational; --fail-on leaked_handle gates them)\n";
             }
             for (size_t i = 0; i < group.size() && i < kLargestShown; ++i) {
                 const Finding& f = *group[i];
@@ -164,7 +169,7 @@ private:
             if (f.type == kGrowth && f.resource != "memory") handles_per_cycle += f.count_per_cycle;
         }
         out << "verdict:     " << verdict(report, paint);
-        if (report.leak) out << " (" << failing << " finding(s) fail the gate)";
+        if (report.leak) out << " (" << counted(failing, "finding") << (failing == 1 ? " fails" : " fail") << " the gate)";
         out << "\n";
         out << "findings:    ";
         if (by_type.empty()) out << "none";
@@ -178,7 +183,7 @@ private:
         if (report.baselined) out << "; " << report.baselined << " baselined";
         out << "\n";
         out << "growth:      " << number(bytes_per_cycle) << " B/cycle of memory" << combinedReachability(memory_growth, kGrowth) << ", "
-            << number(handles_per_cycle) << " handle(s)/cycle\n";
+            << number(handles_per_cycle) << (handles_per_cycle == 1 ? " handle" : " handles") << "/cycle\n";
         if (report.not_judged.empty()) {
             out << "not judged:  nothing (every series and process was judged)\n";
         } else {
@@ -213,7 +218,7 @@ private:
                 << std::setw(int(location_width)) << frameLocation(frame) << "  " << paint("2", frame.module)
                 << (frame.inlined ? paint("2", " (inlined)") : "") << "\n";
         }
-        if (stack.size() > shown) out << "    ... " << (stack.size() - shown) << " more frame(s)\n";
+        if (stack.size() > shown) out << "    ... " << (stack.size() - shown) << (stack.size() - shown == 1 ? " more frame\n" : " more frames\n");
     }
 };
 

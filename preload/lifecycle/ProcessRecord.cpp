@@ -31,6 +31,8 @@ char gComm[33] = "";  // the command name, sanitised, kept for the records of fo
 unsigned gStartEuid = 0;
 char gExecEntry[sizeof(kExecRecordVariable) + kPathCapacity];
 StartState gStartState = StartState::Tracked;
+// The errno the record's name holds (nowrite<E>), 0 for none.
+int gNotedWriteError = 0;
 // Why the output directory could not be had at this image's start ("" when it could).
 char gDirectoryProblem[512] = "";
 
@@ -94,6 +96,7 @@ const char* stateWord(StartState state) noexcept {
 void create(StartState state, const char* argv0) noexcept {
     ErrnoKeeper keep_errno;
     gState.store(kNone, std::memory_order_relaxed);
+    gNotedWriteError = 0;  // a new record (a forked child's too) names its own errors
     gStartState = state;
     const bool under_filter = state == StartState::Sandboxed;
     const char* directory = config().output_dir;
@@ -139,21 +142,47 @@ void settle() noexcept {
     syscall(SYS_unlinkat, AT_FDCWD, gPath, 0);
 }
 
-void noteUserSwitch(uid_t new_euid) noexcept {
-    if (gState.load(std::memory_order_acquire) != kLive || new_euid == static_cast<uid_t>(-1) || sandboxed()) return;
-    if (static_cast<uint64_t>(getpid()) != trackedPid()) return;
-    ErrnoKeeper keep_errno;
-    if (new_euid == geteuid()) return;
-    char state[32] = "uid";
-    size_t used = 3;
+namespace {
+
+// Whether this image's record may be renamed now: it is live, this is the process's own image (not a
+// vfork child), and no seccomp filter is in place (no call of the tool's choosing under one).
+bool mayRename() noexcept {
+    return gState.load(std::memory_order_acquire) == kLive && !sandboxed() &&
+           static_cast<uint64_t>(getpid()) == trackedPid();
+}
+
+// The live record renamed to `prefix` + `number` as its state (uid<N>, nowrite<E>); false when it could
+// not be (the name stays what it was). Call after mayRename().
+bool renameState(const char* prefix, uint64_t number) noexcept {
+    char state[32] = "";
+    size_t used = 0;
     char renamed[kPathCapacity];
     size_t offset = 0;
     char directory[kPathCapacity];
     std::memcpy(directory, gPath, gNameOffset - 1);
     directory[gNameOffset - 1] = '\0';
-    if (!appendDecimal(state, sizeof(state), used, new_euid) || !composePath(renamed, directory, ".proc-", state, offset))
-        return;
-    if (syscall(SYS_renameat, AT_FDCWD, gPath, AT_FDCWD, renamed) == 0) std::memcpy(gPath, renamed, sizeof(gPath));
+    if (!appendText(state, sizeof(state), used, prefix) || !appendDecimal(state, sizeof(state), used, number) ||
+        !composePath(renamed, directory, ".proc-", state, offset))
+        return false;
+    if (syscall(SYS_renameat, AT_FDCWD, gPath, AT_FDCWD, renamed) != 0) return false;
+    std::memcpy(gPath, renamed, sizeof(gPath));
+    return true;
+}
+
+}  // namespace
+
+void noteUserSwitch(uid_t new_euid) noexcept {
+    if (new_euid == static_cast<uid_t>(-1) || !mayRename()) return;
+    ErrnoKeeper keep_errno;
+    if (new_euid == geteuid()) return;
+    if (renameState("uid", new_euid)) gNotedWriteError = 0;
+}
+
+void noteWriteError(int error) noexcept {
+    // Said already: no rename per snapshot, only when the error changes.
+    if (error <= 0 || error == gNotedWriteError || !mayRename()) return;
+    ErrnoKeeper keep_errno;
+    if (renameState("nowrite", static_cast<uint64_t>(error))) gNotedWriteError = error;
 }
 
 void beforeExec() noexcept {

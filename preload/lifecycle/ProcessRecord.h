@@ -9,7 +9,9 @@
 //                                                   image of that pid (which removes it at its start)
 //
 // state: `tracked`; `sandboxed` (inherited a seccomp filter: not tracked); `sandboxtracked` (inherited a
-// filter, tracked on request, LEAKSCOPE_SECCOMP=track); `uid<N>` (switched to user N after start).
+// filter, tracked on request, LEAKSCOPE_SECCOMP=track); `uid<N>` (switched to user N after start);
+// `nowrite<E>` (the last snapshot it tried to write failed with errno E: EFBIG under a file size limit,
+// ENOSPC, EDQUOT...).
 //
 // Why the name and not a file's content: the record is made by one mknodat (no fd ever enters the
 // program's table, not even for two syscalls; works when every fd is in use), changed by one rename and
@@ -41,6 +43,9 @@ void settle() noexcept;
 // Before a user switch to `new_euid` (hooked setuid family, or syscall(SYS_set*uid)): the record's
 // state becomes uid<N> while the process still has the rights to rename it.
 void noteUserSwitch(uid_t new_euid) noexcept;
+// A snapshot could not be written (errno `error`): the record's state becomes nowrite<error>, so a
+// process that then also fails its final snapshot is reported with the error seen, not a guessed kill.
+void noteWriteError(int error) noexcept;
 // Before an exec: `.proc-` becomes `.exec-` (following children) or the record goes (not following).
 void beforeExec() noexcept;
 // The exec failed: the record is what it was before beforeExec().

@@ -231,6 +231,7 @@ struct ComposeJob {
     const snapshot::FileHeader* header;
     const reachability::ReachabilityScan* scan;
     bool written = false;  // set by the helper (it shares our memory)
+    int error = 0;         // why not written (the writer's errno; 0 when it had none)
 };
 
 // The numbers one snapshot opens at once in the helper's copy: the file, the /proc fd listing, the
@@ -261,6 +262,7 @@ void composeOnCopy(void* context) noexcept {
     freeNumbersInThisCopy();
     snapshot::SnapshotWriter writer;
     job.written = reportOutcome(writer, composeInto(writer, job.directory, job.name, *job.header, *job.scan));
+    if (!job.written) job.error = writer.lastErrno();
 }
 
 // The helper could not be started (the clone was refused): in place, the file's fd moved high and
@@ -269,6 +271,7 @@ void composeOnCopy(void* context) noexcept {
 void composeInPlace(ComposeJob& job) noexcept {
     snapshot::SnapshotWriter writer(&kRegistryOwner);
     job.written = reportOutcome(writer, composeInto(writer, job.directory, job.name, *job.header, *job.scan));
+    if (!job.written) job.error = writer.lastErrno();
 }
 
 // The last snapshot a process writes: after it, the process was judged and its record goes.
@@ -323,6 +326,9 @@ void writeSnapshotLocked(const char* label, snapshot::Trigger trigger, uint64_t 
         composeInPlace(job);
     }
     if (job.written && isFinal(trigger)) process_record::settle();
+    // The record keeps why: a process whose final snapshot then fails too is reported with what was
+    // seen (EFBIG under `ulimit -f`, ENOSPC, EDQUOT...), not with a guess at a kill.
+    if (!job.written && job.error != 0) process_record::noteWriteError(job.error);
 }
 
 }  // namespace

@@ -53,3 +53,22 @@ def run_measured(argv, env=None, cwd=None, log_dir=None):
 
 def median(values):
     return statistics.median(values) if values else float("nan")
+
+
+def heaptrack_data_files(directory):
+    """The files a heaptrack run wrote into directory (heaptrack.PROG.PID.zst, .gz from older builds), sorted."""
+    directory = Path(directory)
+    return sorted(directory.glob("heaptrack.*.zst")) + sorted(directory.glob("heaptrack.*.gz"))
+
+
+def print_heaptrack_files(files, env, cwd, log_dir):
+    """heaptrack_print over each of files, each timed by run_measured: heaptrack's own analysis, the half
+    of what a user waits for after the run. Returns (wall_s, cpu_s) summed and the first non-zero exit
+    code (0 when every print succeeded)."""
+    wall = cpu = 0.0
+    code = 0
+    for path in files:
+        printed = run_measured(["heaptrack_print", str(path)], env=env, cwd=cwd, log_dir=log_dir)
+        wall, cpu = wall + printed.wall_s, cpu + printed.cpu_s
+        code = code or printed.exit_code
+    return wall, cpu, code

@@ -28,7 +28,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from measurement import median, run_measured
+from measurement import heaptrack_data_files, median, print_heaptrack_files, run_measured
 
 CPP_SOURCE = """#include <algorithm>
 #include <iostream>
@@ -141,15 +141,12 @@ def _heaptrack(key, argv, run_dir, env):
     work = run_dir / "heaptrack"
     work.mkdir()
     record = run_measured(_heaptrack_argv(key, argv), env=env, cwd=work, log_dir=run_dir)
-    wall, cpu, code = record.wall_s, record.cpu_s, record.exit_code
-    data = sorted(work.glob("heaptrack.*.zst")) + sorted(work.glob("heaptrack.*.gz"))
+    data = heaptrack_data_files(work)
+    code = record.exit_code
     if code == 0 and not data:
         code = 125  # heaptrack wrote nothing: not a measurement
-    for path in data:
-        printed = run_measured(["heaptrack_print", str(path)], env=env, cwd=work, log_dir=work)
-        wall, cpu = wall + printed.wall_s, cpu + printed.cpu_s
-        code = code or printed.exit_code
-    return wall, cpu, code, len(data)
+    print_wall, print_cpu, print_code = print_heaptrack_files(data, env=env, cwd=work, log_dir=work)
+    return record.wall_s + print_wall, record.cpu_s + print_cpu, code or print_code, len(data)
 
 
 def _measure_programs(build_dir, runs, scratch, env, log, quick):

@@ -5,7 +5,7 @@ analysis add up to what a user waits for."""
 
 from pathlib import Path
 
-from measurement import run_measured
+from measurement import heaptrack_data_files, print_heaptrack_files, run_measured
 
 
 def time_analysis(tool, run_dir, analyzer, env):
@@ -20,19 +20,13 @@ def time_analysis(tool, run_dir, analyzer, env):
         snapshots = run_dir / "snapshots"
         if not snapshots.is_dir():
             return None
-        commands = [[str(analyzer), "report", str(snapshots)]]
-    elif tool == "heaptrack":
-        files = sorted(run_dir.glob("heaptrack*.zst")) + sorted(run_dir.glob("heaptrack*.gz"))
+        sample = run_measured([str(analyzer), "report", str(snapshots)], env=env, cwd=work, log_dir=work)
+        # leakscope report exits 1 when it finds a leak (the storm leaks nothing, but a gate is not a failure).
+        return (sample.wall_s, sample.cpu_s) if sample.exit_code in (0, 1) else None
+    if tool == "heaptrack":
+        files = heaptrack_data_files(run_dir)
         if not files:
             return None
-        commands = [["heaptrack_print", str(path)] for path in files]
-    else:
-        return None
-    wall = cpu = 0.0
-    for argv in commands:
-        sample = run_measured(argv, env=env, cwd=work, log_dir=work)
-        # leakscope report exits 1 when it finds a leak (the storm leaks nothing, but a gate is not a failure).
-        if sample.exit_code not in (0, 1):
-            return None
-        wall, cpu = wall + sample.wall_s, cpu + sample.cpu_s
-    return wall, cpu
+        wall, cpu, code = print_heaptrack_files(files, env=env, cwd=work, log_dir=work)
+        return (wall, cpu) if code == 0 else None
+    return None

@@ -341,3 +341,58 @@ TEST_CASE("a headline names what the program called, not the preload's entry it 
     CHECK(headlineText(direct, 2) == "main → dlopen");
     CHECK(headlineText(direct, 1) == "dlopen → _dl_new_object");
 }
+
+namespace {
+
+// An informational finding of `type` at `function`, merged from `sites` sites.
+Finding informational(const std::string& type, const std::string& function, int sites) {
+    Finding f;
+    f.type = type;
+    f.resource = type == kExitLeak ? "memory" : "handle";
+    f.pid = 7;
+    f.sites = sites;
+    SymbolizedFrame frame;
+    frame.function = function;
+    f.stack = {frame};
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("the text report counts sites and findings by their names, in singular and plural", "[report]") {
+    // Before: "[leaked_handle] 5 fd(s) open at exit from 1 site(s)" above "5 handles ... (5 sites)": the
+    // first count was the findings, the second the open sites one finding merged.
+    Report report;
+    Finding accepted = informational(kLeakedHandle, "accept_client", 5);
+    accepted.handle_kind = "socket";
+    for (int fd = 10; fd < 15; ++fd) {
+        Finding part = informational(kLeakedHandle, "accept_client", 1);
+        part.fd = fd;
+        accepted.components.push_back(part);
+    }
+    report.findings.push_back(accepted);
+    std::string text = render(report, "text");
+    INFO(text);
+    CHECK(text.find("[leaked_handle] 5 fds open at exit from 5 sites in 1 finding (informational") != std::string::npos);
+    CHECK(text.find("5 handles still open at exit (fds 10, 11, 12, 13, 14) in accept_client (5 sites)") != std::string::npos);
+    CHECK(text.find(" — 1 finding in 0 processes, 0 snapshots") != std::string::npos);
+    CHECK(text.find("(s)") == std::string::npos);
+
+    // One more finding with one fd: the findings are counted apart from the sites.
+    Finding log = informational(kLeakedHandle, "open_log", 1);
+    log.handle_kind = "file";
+    log.fd = 20;
+    report.findings.push_back(log);
+    text = render(report, "text");
+    CHECK(text.find("[leaked_handle] 6 fds open at exit from 6 sites in 2 findings (informational") != std::string::npos);
+
+    Report one;
+    Finding block = informational(kExitLeak, "load_config", 1);
+    block.count = 1;
+    block.bytes = 32;
+    one.findings.push_back(block);
+    text = render(one, "text");
+    CHECK(text.find("[exit_leak] 1 allocation site still holds 32 B in 1 block at exit") != std::string::npos);
+    CHECK(text.find("32 B in 1 block live at exit in load_config") != std::string::npos);
+    CHECK(text.find("(s)") == std::string::npos);
+}

@@ -1,6 +1,6 @@
 // The persistent symbol cache (core/SymbolCache.h): what is stored reads back exactly, a changed
-// fingerprint reads as nothing, and a corrupt, truncated or unwritable cache costs one warning, never
-// an error or a wrong frame.
+// fingerprint reads as nothing, and a corrupt, truncated, edited or unwritable cache costs one warning
+// per report, never an error or a wrong frame.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -98,31 +98,66 @@ TEST_CASE("symbol cache: another fingerprint or build-id reads as nothing, witho
     CHECK(err.text.str().find("warning") == std::string::npos);
 }
 
-TEST_CASE("symbol cache: a truncated or corrupt file is ignored with one warning naming it") {
+namespace {
+
+std::string contentOf(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream all;
+    all << in.rdbuf();
+    return all.str();
+}
+
+}  // namespace
+
+TEST_CASE("symbol cache: truncated, corrupt and edited files are ignored, with one warning per report") {
     TemporaryDirectory dir;
+    CapturedStderr err;  // before the cache: its destructor's warning lands here too
     SymbolCache cache(dir.path.string());
     cache.store(kBuildId, "fp", sampleEntries());
-    std::string text;
-    {
-        std::ifstream in(cache.pathOf(kBuildId), std::ios::binary);
-        std::ostringstream all;
-        all << in.rdbuf();
-        text = all.str();
-    }
-    for (size_t cut : {text.size() - 1, text.size() / 2, size_t(60)}) {
-        std::ofstream(cache.pathOf(kBuildId), std::ios::binary | std::ios::trunc) << text.substr(0, cut);
-        CapturedStderr err;
-        CHECK(cache.load(kBuildId, "fp").empty());
-        const std::string warning = err.text.str();
-        CHECK(warning.find("leakscope: warning: symbol cache " + cache.pathOf(kBuildId) + ": ") == 0);
-        CHECK(std::count(warning.begin(), warning.end(), '\n') == 1);
-    }
+    const std::string text = contentOf(cache.pathOf(kBuildId));
+    REQUIRE(cache.load(kBuildId, "fp").size() == 3);
+    std::vector<std::string> damaged;
+    for (size_t cut : {text.size() - 1, text.size() / 2, size_t(60)}) damaged.push_back(text.substr(0, cut));
     std::string garbled = text;
     garbled[garbled.find("\nf ") + 3] = '7';  // a "known" flag that is neither 0 nor 1
-    std::ofstream(cache.pathOf(kBuildId), std::ios::binary | std::ios::trunc) << garbled;
+    damaged.push_back(garbled);
+    // Edited into another well-formed file: a function renamed (same length), a line number changed.
+    // Before the checksum these read back as the cache's word.
+    std::string renamed = text;
+    renamed.replace(renamed.find("main"), 4, "nami");
+    damaged.push_back(renamed);
+    std::string moved = text;
+    moved.replace(moved.find(" 1287 "), 6, " 1288 ");
+    damaged.push_back(moved);
+    for (const std::string& content : damaged) {
+        std::ofstream(cache.pathOf(kBuildId), std::ios::binary | std::ios::trunc) << content;
+        CHECK(cache.load(kBuildId, "fp").empty());
+    }
+    CHECK(err.text.str().empty());  // nothing per file
+    cache.reportUnreadable();
+    const std::string warning = err.text.str();
+    CHECK(warning == "leakscope: warning: symbol cache " + dir.path.string() + ": 6 entries unreadable (93ac61ec008e: " +
+                         "its checksum does not match its content: edited or damaged, and 5 more); ignored, they are rebuilt\n");
+    cache.reportUnreadable();
+    CHECK(err.text.str() == warning);  // once: nothing new to say
+}
+
+TEST_CASE("symbol cache: one edited entry is one warning, said when the report's cache goes") {
+    TemporaryDirectory dir;
     CapturedStderr err;
-    CHECK(cache.load(kBuildId, "fp").empty());
-    CHECK(err.text.str().find("is cut short or malformed; ignored, it will be rewritten") != std::string::npos);
+    {
+        SymbolCache cache(dir.path.string());
+        cache.store(kBuildId, "fp", sampleEntries());
+        std::string text = contentOf(cache.pathOf(kBuildId));
+        text.replace(text.find("main"), 4, "nami");
+        std::ofstream(cache.pathOf(kBuildId), std::ios::binary | std::ios::trunc) << text;
+        CHECK(cache.load(kBuildId, "fp").empty());
+        CHECK(cache.load(kBuildId, "fp", /*quiet=*/true).empty());  // the save step's reload: not counted twice
+        cache.store(kBuildId, "fp", sampleEntries());  // rebuilt
+        CHECK(cache.load(kBuildId, "fp").size() == 3);
+    }
+    CHECK(err.text.str() == "leakscope: warning: symbol cache " + dir.path.string() + ": 1 entry unreadable (93ac61ec008e: " +
+                                "its checksum does not match its content: edited or damaged); ignored, it is rebuilt\n");
 }
 
 TEST_CASE("symbol cache: disabled or unwritable, nothing is stored and the run goes on") {

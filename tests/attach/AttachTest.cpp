@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -403,6 +404,43 @@ TEST_CASE("attach refuses in one line with exit code 2", "[attach]") {
         lt::writeFile(daemon.stop, "");
         CHECK(daemon.process.wait() == 0);
     }
+    SECTION("a zombie: named as exited before any question of rights, nothing made") {
+        // Found by a new user as root: the refusal blamed ptrace rights ("not dumpable ... run as root").
+        pid_t zombie = fork();
+        if (zombie == 0) _exit(0);
+        const std::string id = std::to_string(zombie);
+        REQUIRE(waitFor([&] {
+            std::string stat = lt::readFile("/proc/" + id + "/stat");
+            size_t close = stat.rfind(')');
+            return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+        }));
+        auto result = lt::runAnalyzer({"attach", id, "--out", dir.path() + "/s"});
+        waitpid(zombie, nullptr, 0);
+        CHECK(result.exit_code == 2);
+        CHECK(oneLine(result.err) ==
+              "leakscope: attach: process " + id + " has exited (a zombie its parent has not reaped): nothing to attach to\n");
+        CHECK_FALSE(fs::exists(dir.path() + "/s"));
+    }
+    SECTION("a process whose main thread exited, running on: not called a zombie, nothing made") {
+        // /proc/PID/stat says Z (the main thread's state) and its maps are empty, while the threads run on.
+        Background daemon({LEAKSCOPE_TARGET_ATTACH_BLOCKED_DAEMON, "ptexit"}, dir.path() + "/daemon");
+        const std::string id = std::to_string(daemon.pid());
+        REQUIRE(waitFor([&] { return daemon.out().rfind("ready ", 0) == 0; }));
+        REQUIRE(waitFor([&] {
+            std::string stat = lt::readFile("/proc/" + id + "/stat");
+            size_t close = stat.rfind(')');
+            return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+        }));
+        auto result = lt::runAnalyzer({"attach", id, "--out", dir.path() + "/s"});
+        CHECK(result.exit_code == 2);
+        CHECK(oneLine(result.err) == "leakscope: attach: process " + id + " runs on without its main thread (it called "
+                                     "pthread_exit), whose memory map attach reads: not supported; `leakscope run` "
+                                     "tracks such a program from its start\n");
+        CHECK_FALSE(fs::exists(dir.path() + "/s"));
+        kill(daemon.pid(), SIGUSR1);  // the waker ends it
+        CHECK(daemon.wait() == 0);
+        CHECK(daemon.out() == "ready " + id + "\npong\n");
+    }
     SECTION("a library the process cannot load: nothing is left behind") {
         // The injection itself fails (dlopen in the daemon refuses a file that is not ELF), after the
         // output directory was made: the directories this attach made go again, the default's too.
@@ -469,6 +507,24 @@ lt::ProcessResult attachFor(const std::string& pid, const std::string& dir, std:
     return attach;
 }
 
+// The context-switch counts ("voluntary nonvoluntary") of the process's threads other than the main one,
+// by thread id: they change when a thread is stopped and resumed, and not while it sleeps in a futex wait.
+std::map<std::string, std::string> futexThreadSwitches(pid_t pid) {
+    std::map<std::string, std::string> switches;
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const std::string thread = it->path().filename().string();
+        if (thread == std::to_string(pid)) continue;
+        std::istringstream status(lt::readFile((it->path() / "status").string()));
+        std::string counts;
+        for (std::string line; std::getline(status, line);)
+            if (line.find("ctxt_switches:") != std::string::npos) counts += line.substr(line.find(':') + 1);
+        switches[thread] = counts;
+    }
+    return switches;
+}
+
 std::string tracerOf(pid_t pid) {
     std::istringstream status(lt::readFile("/proc/" + std::to_string(pid) + "/status"));
     for (std::string line; std::getline(status, line);)
@@ -511,10 +567,16 @@ TEST_CASE("attach to a daemon idle in epoll_wait with condition-variable threads
     const std::string pid = std::to_string(daemon.pid());
     REQUIRE(waitFor([&] { return daemon.out().rfind("ready ", 0) == 0; }));
     REQUIRE(waitFor([&] { return allThreadsBlocked(daemon.pid(), 5); }));
+    const std::map<std::string, std::string> switches_before = futexThreadSwitches(daemon.pid());
     auto attach = attachFor(pid, dir.path(), {"--duration", "1"});
     INFO("attach stderr: " << attach.err);
     CHECK_FALSE(attach.timed_out);
     REQUIRE(attach.exit_code == 0);
+    // Tried first, each futex-waiting thread was stopped and let go after 1 s without a safe point (redis:
+    // 5 s to attach); now the event loop is tried before them and they are never touched: a thread
+    // stopped by a tracer is switched out and in again, which its context-switch counts would show.
+    CHECK(switches_before.size() == 4);
+    CHECK(futexThreadSwitches(daemon.pid()) == switches_before);
     // The main thread (its epoll_wait returns EINTR, which the loop retries): the only one with a safe point.
     CHECK(attach.err.find("attached to " + pid + " (attach_blocked_): thread " + pid + " stopped") != std::string::npos);
     CHECK(lt::listSnapshots(dir.path() + "/snapshots").size() >= 2);

@@ -109,3 +109,25 @@ TEST_CASE("a run whose only process was killed before its first snapshot reports
     CHECK(check.out.find("process not judged: pid ") != std::string::npos);
     CHECK(check.out.find("not judged") != std::string::npos);
 }
+
+TEST_CASE("a run whose snapshot writes all failed (a file size limit) names the error, not a guessed kill",
+          "[capture][killed]") {
+    // Case 14's `limit` mode: under `ulimit -f` every snapshot write fails with EFBIG (the preload blocks
+    // SIGXFSZ), the final one too. The report said "killed by SIGKILL or the OOM killer?"; the preload
+    // saw the error, and its process record now keeps it. The shell sets the limit and execs the program.
+    TemporaryDirectory directory;
+    const ToolRun run = runUnderTool(directory.path(), {"/bin/sh", "-c", "ulimit -f 1 && exec \"$0\"",
+                                                        LEAKSCOPE_TARGET_CAPTUREPROG_PTEXIT});
+    INFO("leakscope run stderr: " << run.process.err);
+    REQUIRE(run.snapshots().empty());
+    CHECK(run.process.exit_code == 0);
+    REQUIRE(run.report.is_object());
+    CHECK(run.report.value("verdict", "") == "not judged");
+    REQUIRE(run.report["not_judged"].size() == 1);  // the shell's record was settled by the program's image
+    const auto& entry = run.report["not_judged"][0];
+    CHECK(entry.value("command", "") == "captureprog_ptexit");
+    const std::string reason = entry.value("reason", "");
+    CHECK(reason.starts_with("ended without a final snapshot: writing its snapshots failed with EFBIG (File too "
+                             "large: a file size limit, RLIMIT_FSIZE or `ulimit -f`, is below a snapshot's size)"));
+    CHECK(reason.find("killed") == std::string::npos);
+}

@@ -37,6 +37,22 @@ expect_status plain-crash 139
 capture plain-fail "$leakscope" run --out "$work/plain-fail" -- "$program" --fail
 expect_status plain-fail 3
 
+# A program that cannot be started: exit 2, one line naming it and why, and no directory left behind
+# (a new --out with its new parents, the default leakscope-out/); an --out that existed stays as it was.
+capture missing "$leakscope" run --out "$work/new/x1" -- "$work/nonexist" --leak
+expect_status missing 2
+[[ $(cat "$work/missing.err") == "leakscope: run: cannot execute $work/nonexist: No such file or directory" ]] \
+  || fail "missing: expected one line naming the program and the reason, got: $(cat "$work/missing.err")"
+[[ ! -e $work/new ]] || fail "missing: left $(find "$work/new") behind"
+mkdir "$work/cwd" "$work/kept"
+echo mine >"$work/kept/notes.txt"
+capture missing-default env -C "$work/cwd" "$leakscope" run --check -- ./nonexist
+expect_status missing-default 2
+[[ -z $(ls -A "$work/cwd") ]] || fail "missing-default: left $(ls -A "$work/cwd") in the working directory"
+capture missing-kept "$leakscope" run --out "$work/kept" -- "$work/nonexist"
+expect_status missing-kept 2
+[[ $(cat "$work/kept/notes.txt") == mine ]] || fail "missing-kept: the existing --out directory was changed"
+
 # The user's preload (a jemalloc, say) after ours: ours must see malloc first to track anything.
 capture preload env LD_PRELOAD="$user_preload" "$leakscope" run --out "$work/preload" --check -- "$program" --leak --libs
 expect_status preload 1

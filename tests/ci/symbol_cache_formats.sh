@@ -2,7 +2,8 @@
 # The persistent symbol cache changes no byte of any format: the same real runs (ci_program leaking,
 # and python3, whose exit-leak stacks cross libpython, libc and ld.so) are reported in every format
 # with --no-cache, with an empty cache (cold: it is filled) and with that cache (warm: read, no debug
-# info opened for what it holds), and with one cache file truncated (one warning naming it, same bytes).
+# info opened for what it holds), with every cache file truncated (one warning for the report, same
+# bytes), and with the program's entry edited into another well-formed one (the checksum refuses it).
 #   symbol_cache_formats.sh LEAKSCOPE SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 leakscope=$1 source=$2
@@ -59,22 +60,30 @@ XDG_CACHE_HOME=$work/cache report warm
 same warm
 [[ ! -s $work/warm/stderr ]] || fail "the warm report warned: $(cat "$work/warm/stderr")"
 
-# libc's entry cut in half: ignored with one warning per report that reads it, and rewritten.
-libc_id=$(python3 - <<'PY'
-import subprocess
-out = subprocess.run(["readelf", "-n", "/lib/x86_64-linux-gnu/libc.so.6"], capture_output=True, text=True).stdout
-print(next((l.split()[-1] for l in out.splitlines() if "Build ID" in l), ""))
-PY
-)
-victim=$work/cache/leakscope/$libc_id
-[[ -n $libc_id && -f $victim ]] || victim=$(find "$work/cache/leakscope" -type f | head -1)
-truncate -s $(( $(stat -c %s "$victim") / 2 )) "$victim"
+# Every entry cut in half: each ignored and rewritten, and one warning for the whole report saying how
+# many (not one per file).
+find "$work/cache/leakscope" -type f | while read -r file; do truncate -s $(( $(stat -c %s "$file") / 2 )) "$file"; done
 XDG_CACHE_HOME=$work/cache capture corrupt "$leakscope" report "$work/py.snapshots" --format json
 expect_status corrupt 0
-cmp "$work/corrupt.out" "$work/uncached/py.json" || fail "the report over a truncated cache file differs"
-warnings=$(grep -c "warning: symbol cache $victim: .*ignored, it will be rewritten" "$work/corrupt.err" || true)
-[[ $warnings == 1 ]] || fail "expected one warning naming $victim, got: $(cat "$work/corrupt.err")"
+cmp "$work/corrupt.out" "$work/uncached/py.json" || fail "the report over a truncated cache differs"
+[[ $(wc -l <"$work/corrupt.err") == 1 ]] || fail "expected one warning line for the report, got: $(cat "$work/corrupt.err")"
+grep -Eq "^leakscope: warning: symbol cache $work/cache/leakscope: ([2-9]|[1-9][0-9]+) entries unreadable \(.*\); ignored, they are rebuilt\$" \
+  "$work/corrupt.err" || fail "expected one warning counting the unreadable entries (python3 and libc at least), got: $(cat "$work/corrupt.err")"
 XDG_CACHE_HOME=$work/cache capture rewritten "$leakscope" report "$work/py.snapshots" --format json
 cmp "$work/rewritten.out" "$work/uncached/py.json" || fail "the report after the rewrite differs"
-[[ ! -s $work/rewritten.err ]] || fail "the truncated file was not rewritten: $(cat "$work/rewritten.err")"
+[[ ! -s $work/rewritten.err ]] || fail "the truncated files were not rewritten: $(cat "$work/rewritten.err")"
+
+# The program's entry edited into another well-formed one (its leaking function renamed, same length):
+# only the checksum tells, and the report must not name the edited function.
+XDG_CACHE_HOME=$work/cache capture refill "$leakscope" report "$work/ci.snapshots" --format json
+expect_status refill 0
+ci_id=$(readelf -n "$program" | sed -n 's/.*Build ID: *//p')
+victim=$work/cache/leakscope/$ci_id
+grep -q keep_request_buffer "$victim" || fail "the program's cache entry $victim does not hold keep_request_buffer"
+sed -i 's/keep_request_buffer/kept_request_buffer/' "$victim"
+XDG_CACHE_HOME=$work/cache capture edited "$leakscope" report "$work/ci.snapshots" --format json
+expect_status edited 0
+cmp "$work/edited.out" "$work/uncached/ci.json" || fail "the report trusted an edited cache entry: $(grep -o 'kept_request_buffer' "$work/edited.out" | head -1)"
+[[ $(cat "$work/edited.err") == "leakscope: warning: symbol cache $work/cache/leakscope: 1 entry unreadable ($ci_id: its checksum does not match its content: edited or damaged); ignored, it is rebuilt" ]] \
+  || fail "expected one warning naming the edited entry, got: $(cat "$work/edited.err")"
 echo "symbol cache: ${#formats[@]} formats + --all text of 2 runs byte-identical uncached, cold and warm ($cached modules cached)"
