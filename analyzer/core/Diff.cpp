@@ -77,6 +77,7 @@ SnapshotDiff diffSnapshots(const snapshot::Snapshot& before, const snapshot::Sna
         if (!open_after.contains({h.record.fd, h.record.sequence})) freed.add("handle", snapshot::handleKindName(h.record.kind), h.record.stack_id, 0);
     diff.added = added.finish();
     diff.freed = freed.finish();
+    for (auto& note : symbolizer.changedModuleNotes()) diff.notes.push_back(std::move(note));
     return diff;
 }
 

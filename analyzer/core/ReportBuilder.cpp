@@ -368,8 +368,7 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
         if (ra != rb) return ra < rb;
         return findingWeight(a) > findingWeight(b);  // largest first within a type
     });
-    for (const auto& module : symbolizer.mismatchedModules())
-        report.notes.push_back(module + ": build-id on disk differs from the run's; its frames are shown as module+offset");
+    for (auto& note : symbolizer.changedModuleNotes()) report.notes.push_back(std::move(note));
     return report;
 }
 

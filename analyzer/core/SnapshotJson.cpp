@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include "core/Hex.h"
 
 namespace leakscope::analyzer {
@@ -65,9 +67,16 @@ nlohmann::json snapshotToJson(const snapshot::Snapshot& s, Symbolizer& symbolize
                           {"stack_depth_limit", s.stack_depth_limit}, {"executable", s.executable},
                           {"counters", countersToJson(s.counters)}};
     auto& modules = out["modules"] = nlohmann::json::array();
-    for (const auto& m : s.modules)
+    for (const auto& m : s.modules) {
         modules.push_back({{"path", m.path}, {"build_id", hexBytes(m.build_id)}, {"load_bias", hexAddress(m.load_bias)},
                            {"start", hexAddress(m.start)}, {"end", hexAddress(m.end)}, {"unloaded_sequence", m.unloaded_sequence}});
+        // The file it was loaded from (version 3): null when the snapshot does not say, with the errno of
+        // the preload's failed stat when there was one.
+        nlohmann::json& file = modules.back()["file"];
+        if (m.file)
+            file = {{"size", m.file->size}, {"mtime_ns", m.file->mtime_ns}, {"device", m.file->device}, {"inode", m.file->inode}};
+        if (m.file_error) modules.back()["file_error"] = std::strerror(int(m.file_error));
+    }
     auto& stacks = out["stacks"] = nlohmann::json::array();
     for (const auto& stack : s.stacks) {
         nlohmann::json frames = nlohmann::json::array(), symbols = nlohmann::json::array();

@@ -130,8 +130,16 @@ std::vector<SnapshotSetBuilder::ModuleRange> SnapshotSetBuilder::moduleRanges(co
     auto& identities = module_identities_[key];
     std::vector<ModuleRange> ranges;
     for (const auto& module : snapshot.modules) {
-        // The build-id names the file's contents wherever and under whatever path it was loaded.
-        std::string identity = module.build_id.empty() ? "path:" + module.path : "build-id:" + module.build_id;
+        // The build-id names the file's contents wherever and under whatever path it was loaded; without
+        // one, the path and (version 3) the file's recorded size, mtime and inode: a plugin rebuilt and
+        // loaded again from the same path is another module.
+        std::string identity = "build-id:" + module.build_id;
+        if (module.build_id.empty()) {
+            identity = "path:" + module.path;
+            if (module.file)
+                identity += "\n" + std::to_string(module.file->size) + ":" + std::to_string(module.file->mtime_ns) + ":" +
+                            std::to_string(module.file->device) + ":" + std::to_string(module.file->inode);
+        }
         uint64_t number = identities.try_emplace(identity, identities.size() + 1).first->second;
         ModuleRange range{module.start, module.end, module.load_bias, number};
         // A loaded module goes after an unloaded one of the same start, so the lookup below finds it first.
@@ -179,7 +187,8 @@ namespace {
 void keepEarlierLoads(std::vector<snapshot::Module>& modules, const std::vector<snapshot::Module>& earlier) {
     for (const auto& module : earlier) {
         bool listed = std::any_of(modules.begin(), modules.end(), [&](const snapshot::Module& m) {
-            return m.start == module.start && m.end == module.end && m.path == module.path && m.load_bias == module.load_bias;
+            return m.start == module.start && m.end == module.end && m.path == module.path && m.load_bias == module.load_bias &&
+                   m.build_id == module.build_id && m.file == module.file;
         });
         if (!listed) modules.push_back(module);
     }

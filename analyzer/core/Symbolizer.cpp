@@ -1,6 +1,7 @@
 #include "core/Symbolizer.h"
 
 #include "core/Hex.h"
+#include "core/ModuleFileCheck.h"
 #include "core/SymbolCache.h"
 #include "core/SymbolIndex.h"
 #include "leakscope/ReturnAddress.h"
@@ -12,6 +13,7 @@
 #include <elfutils/libdwfl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -86,6 +88,23 @@ std::string debugFingerprint(Dwfl_Module* module, const std::string& path, const
     return text;
 }
 
+// Where a copy of a build is found by its build-id when the module's path holds another build: a debug
+// package's file (/usr/lib/debug/.build-id/ab/cdef….debug: symbols and DWARF at the same addresses) and
+// debuginfod's client cache (DEBUGINFOD_CACHE_PATH, else $XDG_CACHE_HOME/debuginfod_client, else
+// ~/.cache/debuginfod_client: <hex>/executable is the original file, <hex>/debuginfo its debug file).
+std::vector<std::string> filesWithBuildId(const std::string& build_id) {
+    const std::string hex = hexBytes(build_id);
+    std::vector<std::string> files;
+    if (hex.size() > 2) files.push_back("/usr/lib/debug/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug");
+    std::string debuginfod;
+    if (const char* path = std::getenv("DEBUGINFOD_CACHE_PATH"); path && *path) debuginfod = path;
+    else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') debuginfod = std::string(xdg) + "/debuginfod_client";
+    else if (const char* home = std::getenv("HOME"); home && *home == '/') debuginfod = std::string(home) + "/.cache/debuginfod_client";
+    if (!debuginfod.empty() && !hex.empty())
+        for (const char* kind : {"executable", "debuginfo"}) files.push_back(debuginfod + "/" + hex + "/" + kind);
+    return files;
+}
+
 const Dwfl_Callbacks kOfflineCallbacks = {
     .find_elf = nullptr,
     .find_debuginfo = dwfl_standard_find_debuginfo,
@@ -105,22 +124,36 @@ std::string moduleBasename(const std::string& path) {
 class ModuleDebugInfo {
 public:
     ModuleDebugInfo(const snapshot::Module& module, const SymbolCache& cache) : basename_(moduleBasename(module.path)) {
-        if (module.path.empty() || module.path[0] != '/' || !std::filesystem::is_regular_file(module.path)) return;
-        dwfl_ = dwfl_begin(&kOfflineCallbacks);
-        if (!dwfl_) return;
-        dwfl_report_begin(dwfl_);
-        module_ = dwfl_report_elf(dwfl_, basename_.c_str(), module.path.c_str(), -1, 0, true);
-        dwfl_report_end(dwfl_, nullptr, nullptr);
-        if (!module_) return;
-        const unsigned char* bits = nullptr;
-        GElf_Addr vaddr = 0;
-        int size = dwfl_module_build_id(module_, &bits, &vaddr);
-        std::string on_disk = size > 0 ? std::string(reinterpret_cast<const char*>(bits), size_t(size)) : "";
-        // A file rebuilt or replaced since the run would name the wrong functions: refuse it.
-        build_id_matches_ = module.build_id.empty() || on_disk == module.build_id;
-        if (usable() && cache.enabled() && !on_disk.empty()) {
-            build_id_ = on_disk;
-            fingerprint_ = debugFingerprint(module_, module.path, on_disk);
+        if (module.path.empty() || module.path[0] != '/') return;
+        const bool at_path = std::filesystem::is_regular_file(module.path);
+        if (module.build_id.empty()) {
+            if (!at_path) return;
+            // Without a build-id, only the file's size, mtime and inode at the run (version-3 snapshots)
+            // tell the run's file from one rebuilt in place since: another file is not opened at all, its
+            // symbols would name the wrong functions. A snapshot that did not record the file is trusted.
+            if (module.file)
+                if (auto now = currentModuleFile(module.path)) {
+                    change_ = moduleFileDifference(*module.file, *now);
+                    if (!change_.empty()) return;
+                }
+            openElf(module.path);
+        } else if (!(at_path && openElf(module.path) && file_build_id_ == module.build_id)) {
+            // The path holds another build (or nothing): the run's build is still used when a copy of it
+            // is found by its build-id; otherwise a file rebuilt or replaced since the run would name the
+            // wrong functions, so its frames stay module+offset.
+            const bool other_build = module_ != nullptr;
+            closeElf();
+            for (const std::string& candidate : filesWithBuildId(module.build_id)) {
+                std::error_code unreadable;  // a cache directory we may not enter is as good as none
+                if (std::filesystem::is_regular_file(candidate, unreadable) && openElf(candidate) && file_build_id_ == module.build_id)
+                    break;
+                closeElf();
+            }
+            if (!module_ && other_build) change_ = "build-id differs";
+        }
+        if (usable() && cache.enabled() && !file_build_id_.empty()) {
+            build_id_ = file_build_id_;
+            fingerprint_ = debugFingerprint(module_, elf_path_, build_id_);
             cache_ = cache.load(build_id_, fingerprint_);
             for (auto& [address, frames] : cache_) {
                 if (frames.empty()) unnamed_.push_back(address);
@@ -134,8 +167,12 @@ public:
     ModuleDebugInfo(const ModuleDebugInfo&) = delete;
     ModuleDebugInfo& operator=(const ModuleDebugInfo&) = delete;
 
-    bool usable() const { return module_ && build_id_matches_; }
-    bool buildIdMismatch() const { return module_ && !build_id_matches_; }
+    bool usable() const { return module_ && change_.empty(); }
+    // Why the file at the path is not the run's ("build-id differs", "size/mtime differ"), "" when it
+    // is or nothing tells: every frame in it is then "module+offset" of the run's build (stale).
+    const std::string& change() const { return change_; }
+    // Distinct addresses looked up in this module so far.
+    size_t addressesLookedUp() const { return cache_.size(); }
 
     // Frames for a file-relative address (cached). `offset` is what unknown frames print.
     const std::vector<SymbolizedFrame>& lookup(uint64_t relative, uint64_t offset) {
@@ -162,11 +199,34 @@ public:
     }
 
 private:
+    // Opens `file` with libdw as this module (at load bias 0); false when libdw cannot.
+    bool openElf(const std::string& file) {
+        dwfl_ = dwfl_begin(&kOfflineCallbacks);
+        if (!dwfl_) return false;
+        dwfl_report_begin(dwfl_);
+        module_ = dwfl_report_elf(dwfl_, basename_.c_str(), file.c_str(), -1, 0, true);
+        dwfl_report_end(dwfl_, nullptr, nullptr);
+        if (!module_) return false;
+        const unsigned char* bits = nullptr;
+        GElf_Addr vaddr = 0;
+        int size = dwfl_module_build_id(module_, &bits, &vaddr);
+        file_build_id_ = size > 0 ? std::string(reinterpret_cast<const char*>(bits), size_t(size)) : "";
+        elf_path_ = file;
+        return true;
+    }
+    void closeElf() {
+        if (dwfl_) dwfl_end(dwfl_);
+        dwfl_ = nullptr;
+        module_ = nullptr;
+        file_build_id_.clear();
+        elf_path_.clear();
+    }
+
     SymbolizedFrame unknownFrame(uint64_t offset) const {
         SymbolizedFrame frame;
         frame.function = basename_ + "+" + hexAddress(offset);
         frame.module = basename_;
-        frame.stale = buildIdMismatch();
+        frame.stale = !change_.empty();
         return frame;
     }
 
@@ -224,7 +284,9 @@ private:
     std::string basename_;
     Dwfl* dwfl_ = nullptr;
     Dwfl_Module* module_ = nullptr;
-    bool build_id_matches_ = false;
+    std::string change_;
+    std::string elf_path_;       // the file opened: the module's path, or a copy of the run's build found by build-id
+    std::string file_build_id_;  // that file's build-id ("" when it has none)
     std::unique_ptr<SymbolIndex> symbols_;  // read on the first lookup
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
     std::vector<uint64_t> unnamed_;  // addresses describe named nothing (their cache_ frame is "module+offset")
@@ -239,13 +301,40 @@ void Symbolizer::saveCache() const {
     for (const auto& [key, info] : modules_) info->save(*cache_);
 }
 
+Symbolizer::FileStamp Symbolizer::fileStampOf(const snapshot::Module& module) {
+    // A build-id names the contents wherever they are; without one, two files at one path (a rebuild
+    // between two runs read by one report) are two modules.
+    if (!module.build_id.empty() || !module.file) return {};
+    return {true, module.file->size, module.file->mtime_ns, module.file->device, module.file->inode};
+}
+
 ModuleDebugInfo* Symbolizer::open(const snapshot::Module& module) {
-    auto it = modules_.find(std::pair<std::string_view, std::string_view>(module.path, module.build_id));
+    const FileStamp stamp = fileStampOf(module);
+    auto it = modules_.find(std::make_tuple(std::string_view(module.path), std::string_view(module.build_id), stamp));
     if (it == modules_.end()) {
-        it = modules_.emplace(std::make_pair(module.path, module.build_id), std::make_unique<ModuleDebugInfo>(module, *cache_)).first;
-        if (it->second->buildIdMismatch()) mismatched_.push_back(module.path);
+        it = modules_.emplace(std::make_tuple(module.path, module.build_id, stamp), std::make_unique<ModuleDebugInfo>(module, *cache_)).first;
+        if (!it->second->change().empty()) changed_.emplace_back(module.path, it->second.get());
     }
     return it->second.get();
+}
+
+std::vector<Symbolizer::ChangedModule> Symbolizer::changedModules() const {
+    // One per path: two runs' builds at one path, both replaced since, are one line.
+    std::vector<ChangedModule> changed;
+    for (const auto& [path, info] : changed_) {
+        auto same = std::find_if(changed.begin(), changed.end(), [&](const ChangedModule& m) { return m.path == path; });
+        if (same == changed.end()) changed.push_back({path, info->change(), info->addressesLookedUp()});
+        else same->frames += info->addressesLookedUp();
+    }
+    return changed;
+}
+
+std::vector<std::string> Symbolizer::changedModuleNotes() const {
+    std::vector<std::string> notes;
+    for (const auto& module : changedModules())
+        notes.push_back(module.path + " changed after the run (" + module.reason + "): its " + std::to_string(module.frames) +
+                        (module.frames == 1 ? " frame is" : " frames are") + " shown unsymbolized");
+    return notes;
 }
 
 const std::vector<SymbolizedFrame>& Symbolizer::framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,

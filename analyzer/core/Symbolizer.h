@@ -1,5 +1,6 @@
 // Offline symbolization with elfutils libdw: each module of a snapshot's module map is opened once
-// (per path and build-id), checked against the recorded build-id, and asked for function (.symtab,
+// (per path, build-id and recorded file), checked against the recorded build-id (without one: against
+// the file's recorded size, mtime and inode, ModuleFileCheck.h), and asked for function (.symtab,
 // else .dynsym; demangled), file:line and the chain of inline frames. Results are cached per module
 // file and file-relative address, so an address is looked up once per run however many snapshots and
 // processes carry it; callers that only read frames borrow them from that cache (framesAt) instead of
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -50,8 +52,17 @@ public:
     // inline frames expanded, not trimmed.
     SymbolizedStack symbolizeStack(const std::vector<snapshot::Module>& modules, const std::vector<uint64_t>& frames);
 
-    // Modules whose file on disk did not match the recorded build-id (reported once by callers).
-    const std::vector<std::string>& mismatchedModules() const { return mismatched_; }
+    // A module whose file at its path is not the one the run loaded (rebuilt or replaced since): none of
+    // its frames is named, each is "module+0xoffset" of the run's build. Reported once by callers.
+    struct ChangedModule {
+        std::string path;
+        std::string reason;  // "build-id differs", "size/mtime differ", ... (ModuleFileCheck.h)
+        size_t frames = 0;   // distinct addresses in it looked up so far
+    };
+    std::vector<ChangedModule> changedModules() const;
+    // One line per changed module, for a report's notes (docs/cli.md, "Rebuilt binaries"): "<path> changed
+    // after the run (<reason>): its N frames are shown unsymbolized".
+    std::vector<std::string> changedModuleNotes() const;
 
     // Writes the frames described in this run to the persistent cache (a no-op without one). Failures
     // are a warning on stderr, never an error: the cache only saves time.
@@ -69,19 +80,22 @@ private:
     const std::vector<SymbolizedFrame>& framesAt(const std::vector<snapshot::Module>& modules, uint64_t address,
                                                  bool return_address, OwnerMemo* memo);
 
-    // (path, build-id); found by string_view pairs, so a lookup per frame copies no string
+    // (recorded, size, mtime_ns, device, inode) of a module without a build-id; all zero otherwise.
+    using FileStamp = std::tuple<bool, uint64_t, int64_t, uint64_t, uint64_t>;
+    static FileStamp fileStampOf(const snapshot::Module& module);
+    // (path, build-id, file stamp); found by string_views, so a lookup per frame copies no string
     struct ModuleKeyLess {
         using is_transparent = void;
         template <typename A, typename B>
         bool operator()(const A& a, const B& b) const {
-            return std::pair<std::string_view, std::string_view>(a.first, a.second) <
-                   std::pair<std::string_view, std::string_view>(b.first, b.second);
+            return std::make_tuple(std::string_view(std::get<0>(a)), std::string_view(std::get<1>(a)), std::get<2>(a)) <
+                   std::make_tuple(std::string_view(std::get<0>(b)), std::string_view(std::get<1>(b)), std::get<2>(b));
         }
     };
-    std::map<std::pair<std::string, std::string>, std::unique_ptr<ModuleDebugInfo>, ModuleKeyLess> modules_;
+    std::map<std::tuple<std::string, std::string, FileStamp>, std::unique_ptr<ModuleDebugInfo>, ModuleKeyLess> modules_;
     // Addresses in no module: their one frame ("0x..."), cached like a module's.
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> outside_modules_;
-    std::vector<std::string> mismatched_;
+    std::vector<std::pair<std::string, const ModuleDebugInfo*>> changed_;  // (path, its opened file), in order met
     std::unique_ptr<SymbolCache> cache_;
 };
 

@@ -3,10 +3,12 @@
 #include "unwind/ModuleMap.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@ struct KnownModule {
     uint32_t path_length;
     uint32_t build_id_size;
     uint8_t build_id[snapshot::kBuildIdCapacity];
+    snapshot::ModuleFileRecord file;  // taken once, when the module is first seen
     bool seen;  // scratch flag of the current refresh
 };
 
@@ -105,7 +108,7 @@ size_t modulePath(const char* reported, uint64_t address, char* out, size_t capa
         std::memcpy(out, "[vdso]", 7);
         return 6;
     }
-    if (reported[0] != '/') {
+    if (reported[0] != '/' && !sandboxed()) {  // a seccomp filter may forbid the open (dlclose after one)
         if (size_t length = mappedFilePath(address, out, capacity)) return length;
     }
     size_t length = std::strlen(reported);
@@ -113,6 +116,28 @@ size_t modulePath(const char* reported, uint64_t address, char* out, size_t capa
     std::memcpy(out, reported, length);
     out[length] = '\0';
     return length;
+}
+
+// What the module's file is now (ModuleFileRecord), so the analyzer can tell whether the file at the
+// path is still this one when it reads the snapshot. One raw stat: no allocation, no fd kept, and none
+// at all under a seccomp filter, which may kill the process for a system call it did not expect (the
+// fingerprint is then unknown, as it is for the vDSO and for a path that is not absolute). The main
+// program is stat'ed through /proc/thread-self/exe, which names the mapped file even if its path was
+// replaced since the exec.
+void takeFileFingerprint(bool main_program, const char* path, snapshot::ModuleFileRecord& file) noexcept {
+    file = snapshot::ModuleFileRecord{};
+    if (sandboxed() || (!main_program && path[0] != '/')) return;
+    struct stat status {};
+    const int saved_errno = errno;  // refresh() runs inside the program's dlclose
+    const bool failed = syscall(SYS_newfstatat, AT_FDCWD, main_program ? "/proc/thread-self/exe" : path, &status, 0) != 0;
+    file.error = failed ? static_cast<uint32_t>(errno) : 0;
+    errno = saved_errno;
+    if (failed) return;
+    file.status = uint32_t(snapshot::ModuleFileStatus::Recorded);
+    file.size = static_cast<uint64_t>(status.st_size);
+    file.mtime_ns = int64_t(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+    file.device = static_cast<uint64_t>(status.st_dev);
+    file.inode = static_cast<uint64_t>(status.st_ino);
 }
 
 void readBuildId(const struct dl_phdr_info* info, KnownModule& module) noexcept {
@@ -173,6 +198,8 @@ int visitLoadedModule(struct dl_phdr_info* info, size_t, void*) noexcept {
     std::memcpy(gPathPool + gPathPoolUsed, path, path_length + 1);
     gPathPoolUsed += path_length + 1;
     readBuildId(info, module);
+    const bool main_program = !info->dlpi_name || !*info->dlpi_name;
+    if (std::strcmp(path, "[vdso]") != 0) takeFileFingerprint(main_program, path, module.file);
     module.seen = true;
     return 0;
 }
@@ -208,6 +235,11 @@ bool writeSection(SnapshotSectionSink& sink) noexcept {
         std::memcpy(record.build_id, known.build_id, sizeof(record.build_id));
         if (!sink.appendRecord(&record)) return false;
     }
+    // The files, in the same order (version 3): a section of its own, so the Modules layout is version 1's.
+    if (!sink.endSection() || !sink.beginSection(snapshot::SectionType::ModuleFiles, sizeof(snapshot::ModuleFileRecord)))
+        return false;
+    for (size_t i = 0; i < gModuleCount; ++i)
+        if (!sink.appendRecord(&gModules[i].file)) return false;
     return sink.endSection();
 }
 

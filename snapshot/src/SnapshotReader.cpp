@@ -25,6 +25,7 @@ const char* sectionName(uint32_t type) {
         case SectionType::Events: return "Events";
         case SectionType::Strings: return "Strings";
         case SectionType::Reachability: return "Reachability";
+        case SectionType::ModuleFiles: return "ModuleFiles";
     }
     return "unknown";
 }
@@ -38,6 +39,7 @@ uint32_t expectedRecordSize(SectionType type) {
         case SectionType::Handles: return sizeof(HandleRecord);
         case SectionType::Events: return sizeof(EventRecord);
         case SectionType::Reachability: return sizeof(uint8_t);
+        case SectionType::ModuleFiles: return sizeof(ModuleFileRecord);
         case SectionType::Stacks:
         case SectionType::Strings: return 0;
     }
@@ -109,11 +111,13 @@ public:
                     snapshot.reachability = std::span<const uint8_t>(
                         reinterpret_cast<const uint8_t*>(bytes_.data()) + span.payload_offset, span.count);
                     break;
+                case SectionType::ModuleFiles: break;  // after the loop: it describes the modules
             }
             if (!status.ok()) return status;
         }
         if (auto status = checkStackReferences(snapshot); !status.ok()) return status;
         if (auto status = checkReachability(snapshot); !status.ok()) return status;
+        if (auto status = decodeModuleFiles(snapshot); !status.ok()) return status;
         return snapshot;
     }
 
@@ -173,8 +177,11 @@ private:
             // these rules reject any corruption of a header byte (docs/snapshot-format.md, "Validation").
             // A section type this version does not define is corruption: a new section type would come
             // with a new format version, which this reader refuses before it gets here.
-            // Reachability (8) exists from version 2 on; in a version-1 file it is as unknown as 9.
-            const uint32_t last_type = version_ >= 2 ? kLastSectionType : uint32_t(SectionType::Strings);
+            // Reachability (8) exists from version 2 on, ModuleFiles (9) from version 3 on; in an older
+            // file each is as unknown as 10.
+            const uint32_t last_type = version_ >= 3   ? kLastSectionType
+                                       : version_ == 2 ? uint32_t(SectionType::Reachability)
+                                                       : uint32_t(SectionType::Strings);
             if (section.type < uint32_t(SectionType::Counters) || section.type > last_type)
                 return fail("section table", offset, "unknown section type " + std::to_string(section.type) + " (section " + std::to_string(i + 1) + " of " + std::to_string(section_count_) + ")");
             const auto type = static_cast<SectionType>(section.type);
@@ -226,8 +233,13 @@ private:
             if (record.build_id_size > kBuildIdCapacity) return fail("Modules", offset, "build-id size " + std::to_string(record.build_id_size) + " exceeds 40");
             auto path = stringAt(record.path, "Modules", offset);
             if (!path.ok()) return path.status();
-            snapshot.modules.push_back({record.load_bias, record.start, record.end, record.unloaded_sequence, std::move(*path),
-                                        std::string(reinterpret_cast<const char*>(record.build_id), record.build_id_size)});
+            Module& module = snapshot.modules.emplace_back();
+            module.load_bias = record.load_bias;
+            module.start = record.start;
+            module.end = record.end;
+            module.unloaded_sequence = record.unloaded_sequence;
+            module.path = std::move(*path);
+            module.build_id.assign(reinterpret_cast<const char*>(record.build_id), record.build_id_size);
         }
         return absl::OkStatus();
     }
@@ -337,6 +349,30 @@ private:
             if (snapshot.reachability[i] > kLastReachability)
                 return fail("Reachability", reachability_offset + i, "unknown class " + std::to_string(snapshot.reachability[i]) +
                             " for allocation " + std::to_string(i));
+        return absl::OkStatus();
+    }
+
+    // The ModuleFiles section (version 3): one record per module, in the Modules section's order, each
+    // with a known status. Without it (older versions, or a writer that took no fingerprints) every
+    // module's file is unknown.
+    absl::Status decodeModuleFiles(Snapshot& snapshot) const {
+        for (const auto& span : spans_) {
+            if (span.type != uint32_t(SectionType::ModuleFiles)) continue;
+            if (span.count != snapshot.modules.size())
+                return fail("ModuleFiles", span.header_offset, std::to_string(span.count) + " records for " +
+                            std::to_string(snapshot.modules.size()) + " modules");
+            for (uint64_t i = 0; i < span.count; ++i) {
+                const size_t offset = span.payload_offset + i * sizeof(ModuleFileRecord);
+                const auto record = loadAt<ModuleFileRecord>(bytes_, offset);
+                if (record.status > kLastModuleFileStatus)
+                    return fail("ModuleFiles", offset + offsetof(ModuleFileRecord, status),
+                                "unknown status " + std::to_string(record.status) + " for module " + std::to_string(i));
+                Module& module = snapshot.modules[i];
+                module.file_error = record.error;
+                if (record.status == uint32_t(ModuleFileStatus::Recorded))
+                    module.file = ModuleFile{record.size, record.mtime_ns, record.device, record.inode};
+            }
+        }
         return absl::OkStatus();
     }
 

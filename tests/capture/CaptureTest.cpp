@@ -1,5 +1,7 @@
 // Every place a leak hid from capture (issue 15 §3), each a real program under the real preload
 // (`leakscope run`), asserting on the JSON report or on the snapshots `leakscope show` reads back.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -175,6 +177,24 @@ TEST_CASE("popen closed by pclose every cycle grows nothing", "[capture][fds]") 
     }
 }
 
+namespace {
+
+// The module's recorded file (`leakscope show`'s "file", format version 3) is what stat(2) says of `path` now.
+void requireRecordedFileIs(const json& module, const std::string& path) {
+    INFO(module.dump());
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    REQUIRE(module.contains("file"));
+    REQUIRE(module["file"].is_object());
+    CHECK(module["file"]["size"] == uint64_t(status.st_size));
+    CHECK(module["file"]["inode"] == uint64_t(status.st_ino));
+    CHECK(module["file"]["device"] == uint64_t(status.st_dev));
+    CHECK(module["file"]["mtime_ns"] == int64_t(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+// Also: every module records the file it was loaded from (the program, libc, the plugin), the vDSO none.
 TEST_CASE("a module dlopen'ed by a relative path is recorded by its absolute path", "[capture][modules]") {
     TemporaryDirectory directory;
     namespace fs = std::filesystem;
@@ -188,15 +208,27 @@ TEST_CASE("a module dlopen'ed by a relative path is recorded by its absolute pat
     INFO("leakscope run stderr: " << run.process.err << run.process.out);
     REQUIRE(run.process.exit_code == 0);
     const std::string expected = fs::canonical(plugin_dir / "plugin.so").string();
+    const std::string program = fs::canonical(LEAKSCOPE_TARGET_CAPTUREPROG_RELATIVE_DLOPEN).string();
     int snapshots_with_plugin = 0;
+    std::set<std::string> files_checked;
     for (const auto& file : run.snapshots()) {
         const json shown = showSnapshot(file);
+        REQUIRE(shown.value("format_version", 0) == 3);
         for (const auto& module : shown["modules"]) {
             const std::string path = module.value("path", "");
+            if (path == "[vdso]") {
+                CHECK(module["file"].is_null());
+                files_checked.insert(path);
+            } else if (path == program || path.find("/libc.so") != std::string::npos) {
+                requireRecordedFileIs(module, path);
+                files_checked.insert(path == program ? "program" : "libc");
+            }
             if (!path.ends_with("plugin.so")) continue;
             CHECK(path == expected);
+            requireRecordedFileIs(module, expected);
             ++snapshots_with_plugin;
         }
     }
     CHECK(snapshots_with_plugin >= 2);  // "loaded" and "moved" (after chdir("/")), and exit
+    CHECK(files_checked == std::set<std::string>{"[vdso]", "libc", "program"});
 }

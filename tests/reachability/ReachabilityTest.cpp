@@ -41,7 +41,7 @@ ProcessResult runCases(const std::string& dir, std::map<std::string, std::string
 
 void requireCasesClassified(const snapshot::Snapshot& s, int cycles, bool at_exit) {
     INFO(s.file);
-    REQUIRE(s.version == 2);
+    REQUIRE(s.version == snapshot::kFormatVersion);
     REQUIRE(s.counters.reachability_status == uint64_t(snapshot::ReachabilityStatus::Classified));
     REQUIRE(s.reachability.size() == s.allocations.size());
     CHECK(s.counters.reachability_scan_ns > 0);

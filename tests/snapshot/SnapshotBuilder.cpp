@@ -60,6 +60,22 @@ SnapshotBuilder& SnapshotBuilder::module(std::string path, uint64_t load_bias, u
     return *this;
 }
 
+SnapshotBuilder& SnapshotBuilder::moduleFile(const ModuleFileRecord& record) {
+    has_module_files_ = true;
+    module_files_.push_back(record);
+    return *this;
+}
+
+SnapshotBuilder& SnapshotBuilder::moduleFile(uint64_t size, int64_t mtime_ns, uint64_t device, uint64_t inode) {
+    ModuleFileRecord record{};
+    record.size = size;
+    record.mtime_ns = mtime_ns;
+    record.device = device;
+    record.inode = inode;
+    record.status = uint32_t(ModuleFileStatus::Recorded);
+    return moduleFile(record);
+}
+
 SnapshotBuilder& SnapshotBuilder::stack(uint32_t id, std::vector<uint64_t> frames, bool truncated) {
     StackRecordHeader header{id, uint16_t(frames.size()), uint16_t(truncated ? kStackTruncated : 0)};
     stacks_.append(reinterpret_cast<const char*>(&header), sizeof(header));
@@ -142,6 +158,9 @@ std::string SnapshotBuilder::bytes() {
     counters.reachability_scan_ns = scan_ns_;
     addSection(SectionType::Counters, sizeof(Counters), 1, &counters, sizeof(counters));
     addSection(SectionType::Modules, sizeof(ModuleRecord), modules_.size(), modules_.data(), modules_.size() * sizeof(ModuleRecord));
+    if (has_module_files_)
+        addSection(SectionType::ModuleFiles, sizeof(ModuleFileRecord), module_files_.size(), module_files_.data(),
+                   module_files_.size() * sizeof(ModuleFileRecord));
     addSection(SectionType::Stacks, 0, stack_count_, stacks_.data(), stacks_.size());
     addSection(SectionType::Allocations, sizeof(AllocationRecord), allocations_.size(), allocations_.data(), allocations_.size() * sizeof(AllocationRecord));
     addSection(SectionType::Handles, sizeof(HandleRecord), handles_.size(), handles_.data(), handles_.size() * sizeof(HandleRecord));

@@ -20,6 +20,11 @@ public:
     SnapshotBuilder& index(uint32_t snapshot_index);
     SnapshotBuilder& executable(std::string path);
     SnapshotBuilder& module(std::string path, uint64_t load_bias, uint64_t start, uint64_t end, std::string build_id = "");
+    // Adds a ModuleFiles record (version 3); the section is written once any was added, with as many
+    // records as were added (tests may add fewer or more than modules).
+    SnapshotBuilder& moduleFile(const snapshot::ModuleFileRecord& record);
+    // The same for a file recorded with these fields (status Recorded).
+    SnapshotBuilder& moduleFile(uint64_t size, int64_t mtime_ns, uint64_t device, uint64_t inode);
     // Adds a stack (id must be > 0 and new); frames innermost first.
     SnapshotBuilder& stack(uint32_t id, std::vector<uint64_t> frames, bool truncated = false);
     SnapshotBuilder& allocation(uint64_t address, uint64_t size, uint64_t sequence, uint32_t stack_id, uint32_t thread = 1);
@@ -31,8 +36,8 @@ public:
     SnapshotBuilder& reachability(std::vector<uint8_t> classes, uint64_t scan_ns = 1000);
     // Overrides Counters::reachability_status (also without a Reachability section: skipped, failed).
     SnapshotBuilder& reachabilityStatus(snapshot::ReachabilityStatus status, uint64_t scan_ns = 0);
-    // Writes another format version (1: the layout before reachability; a Reachability section is
-    // then written anyway, so tests can check that version 1 rejects it).
+    // Writes another format version (1: the layout before reachability, 2: before ModuleFiles; a
+    // Reachability or ModuleFiles section is then written anyway, so tests can check that it is rejected).
     SnapshotBuilder& version(uint32_t version);
 
     // The file's bytes; section_offsets() then gives where each section header starts.
@@ -46,6 +51,8 @@ private:
 
     snapshot::FileHeader header_{};
     std::vector<snapshot::ModuleRecord> modules_;
+    bool has_module_files_ = false;
+    std::vector<snapshot::ModuleFileRecord> module_files_;
     std::string stacks_;
     uint64_t stack_count_ = 0;
     std::vector<snapshot::AllocationRecord> allocations_;

@@ -2,6 +2,7 @@
 // naming the file and a byte offset, never a crash.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -35,6 +36,13 @@ SnapshotBuilder classifiedSnapshot() {
     return builder;
 }
 
+// The sample with its module's file recorded (version 3's ModuleFiles section).
+SnapshotBuilder fingerprintedSnapshot() {
+    auto builder = classifiedSnapshot();
+    builder.moduleFile(123456, 1'700'000'000'123'456'789, 2049, 987654);
+    return builder;
+}
+
 void requireOneLineError(const absl::Status& status, const std::string& name) {
     REQUIRE_FALSE(status.ok());
     std::string message(status.message());
@@ -46,7 +54,7 @@ void requireOneLineError(const absl::Status& status, const std::string& name) {
     static const char* const kPlaces[] = {"header at", "trailer at", "file at", "section table at",
                                           "Counters section", "Modules section", "Stacks section", "Allocations section",
                                           "Handles section", "Events section", "Strings section",
-                                          "Reachability section"};
+                                          "Reachability section", "ModuleFiles section"};
     bool named = false;
     for (const char* place : kPlaces) named = named || message.compare(name.size() + 2, std::strlen(place), place) == 0;
     CHECK(named);
@@ -101,7 +109,7 @@ TEST_CASE("every flipped byte is detected, including section types and reserved 
     // and each section header field is cross-checked (known type, no duplicate, record size, count
     // against payload size, reserved zero); the trailer repeats what the header says. So every single
     // corrupted byte, whatever the corruption, must be rejected, not accepted with another meaning.
-    auto builder = GENERATE(sampleSnapshot(), classifiedSnapshot());
+    auto builder = GENERATE(sampleSnapshot(), classifiedSnapshot(), fingerprintedSnapshot());
     const std::string bytes = builder.bytes();
     const uint8_t masks[] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x5a, 0xff};
     size_t accepted = 0;
@@ -169,7 +177,7 @@ TEST_CASE("files on disk: corrupt, truncated, empty and wrong-version files are 
     CHECK(total == 48);
 
     std::string wrong_version = bytes;
-    wrong_version[offsetof(snapshot::FileHeader, version)] = 3;
+    wrong_version[offsetof(snapshot::FileHeader, version)] = char(snapshot::kFormatVersion + 1);
     for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
              {"empty.lksnap", ""},
              {"short.lksnap", bytes.substr(0, 100)},
@@ -210,7 +218,7 @@ TEST_CASE("reachability classes round-trip with their status and scan time") {
     auto parsed = snapshot::parseSnapshot(classifiedSnapshot().bytes(), "classes.lksnap");
     REQUIRE(parsed.ok());
     const auto& s = *parsed;
-    CHECK(s.version == 2);
+    CHECK(s.version == snapshot::kFormatVersion);
     CHECK(s.classified());
     CHECK(s.counters.reachability_status == uint64_t(snapshot::ReachabilityStatus::Classified));
     CHECK(s.counters.reachability_scan_ns == 12345);
@@ -247,24 +255,42 @@ TEST_CASE("a classified snapshot with no allocations has an empty Reachability s
     CHECK(parsed->reachability.empty());
 }
 
-TEST_CASE("version-1 files are still read, without classes, and may not hold a Reachability section") {
-    auto v1 = sampleSnapshot();
-    v1.version(1);
-    auto parsed = snapshot::parseSnapshot(v1.bytes(), "v1.lksnap");
-    REQUIRE(parsed.ok());
-    CHECK(parsed->version == 1);
-    CHECK(parsed->allocations.size() == 2);
-    CHECK_FALSE(parsed->classified());
-    CHECK(parsed->reachability.empty());
+TEST_CASE("older versions are still read, without what came later, and may not hold its section") {
+    struct Older {
+        uint32_t version;
+        SnapshotBuilder with_newer_section;
+        const char* rejection;
+    };
+    std::vector<Older> versions;
+    versions.push_back({1, classifiedSnapshot(), "unknown section type 8"});  // Reachability came with 2
+    versions.push_back({2, fingerprintedSnapshot(), "unknown section type 9"});  // ModuleFiles came with 3
+    for (auto& older : versions) {
+        INFO("version " << older.version);
+        auto plain = sampleSnapshot();
+        plain.version(older.version);
+        auto parsed = snapshot::parseSnapshot(plain.bytes(), "old.lksnap");
+        REQUIRE(parsed.ok());
+        CHECK(parsed->version == older.version);
+        CHECK(parsed->allocations.size() == 2);
+        CHECK_FALSE(parsed->classified());
+        CHECK(parsed->reachability.empty());
+        REQUIRE(parsed->modules.size() == 1);
+        CHECK(parsed->modules[0].path == "/usr/lib/libfoo.so");
+        CHECK_FALSE(parsed->modules[0].file.has_value());
 
-    auto v1_with_classes = classifiedSnapshot();
-    v1_with_classes.version(1);
-    auto rejected = snapshot::parseSnapshot(v1_with_classes.bytes(), "v1classes.lksnap");
-    requireOneLineError(rejected.status(), "v1classes.lksnap");
-    CHECK(std::string(rejected.status().message()).find("unknown section type 8") != std::string::npos);
+        older.with_newer_section.version(older.version);
+        auto rejected = snapshot::parseSnapshot(older.with_newer_section.bytes(), "newer.lksnap");
+        requireOneLineError(rejected.status(), "newer.lksnap");
+        CHECK(std::string(rejected.status().message()).find(older.rejection) != std::string::npos);
+    }
+    auto v2 = classifiedSnapshot();  // version 2's own section still reads
+    v2.version(2);
+    auto parsed = snapshot::parseSnapshot(v2.bytes(), "v2.lksnap");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->classified());
 }
 
-TEST_CASE("inconsistent reachability is corruption, named in one line") {
+TEST_CASE("inconsistent reachability or module files are corruption, named in one line") {
     using snapshot::Reachability;
     using snapshot::ReachabilityStatus;
     struct Case {
@@ -291,6 +317,18 @@ TEST_CASE("inconsistent reachability is corruption, named in one line") {
     auto unknown = sampleSnapshot();
     unknown.reachabilityStatus(ReachabilityStatus(7));
     cases.push_back({"status", unknown, "unknown reachability status 7"});
+    auto fewer_files = sampleSnapshot();
+    fewer_files.module("/usr/lib/libbar.so", 0x7f1000000000, 0x7f1000001000, 0x7f1000002000).moduleFile(1, 2, 3, 4);
+    cases.push_back({"fewer files, the place", fewer_files, "ModuleFiles section at byte"});
+    cases.push_back({"fewer files", fewer_files, "1 records for 2 modules"});
+    auto more_files = sampleSnapshot();
+    more_files.moduleFile(1, 2, 3, 4).moduleFile(5, 6, 7, 8);
+    cases.push_back({"more files", more_files, "2 records for 1 modules"});
+    auto file_status = sampleSnapshot();
+    snapshot::ModuleFileRecord unknown_file_status{};
+    unknown_file_status.status = 2;
+    file_status.moduleFile(unknown_file_status);
+    cases.push_back({"file status", file_status, "unknown status 2 for module 0"});
     for (auto& c : cases) {
         INFO(c.name);
         auto parsed = snapshot::parseSnapshot(c.builder.bytes(), "reach.lksnap");
@@ -310,4 +348,25 @@ TEST_CASE("one name table for the classes and the statuses") {
     CHECK(std::string(snapshot::reachabilityStatusName(2)) == "skipped");
     CHECK(std::string(snapshot::reachabilityStatusName(3)) == "failed");
     CHECK(std::string(snapshot::reachabilityStatusName(4)) == "unknown");
+}
+
+TEST_CASE("a module's recorded file round-trips, an unrecorded one is unknown with its errno") {
+    auto builder = sampleSnapshot();
+    builder.module("[vdso]", 0x7fff0000, 0x7fff0000, 0x7fff2000)
+        .moduleFile(123456, 1'700'000'000'123'456'789, 2049, 987654);
+    snapshot::ModuleFileRecord failed{};
+    failed.error = EACCES;  // status Unknown: the preload's stat failed
+    builder.moduleFile(failed);
+    auto parsed = snapshot::parseSnapshot(builder.bytes(), "files.lksnap");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->modules.size() == 2);
+    REQUIRE(parsed->modules[0].file.has_value());
+    CHECK(*parsed->modules[0].file == snapshot::ModuleFile{123456, 1'700'000'000'123'456'789, 2049, 987654});
+    CHECK(parsed->modules[0].file_error == 0);
+    CHECK_FALSE(parsed->modules[1].file.has_value());
+    CHECK(parsed->modules[1].file_error == uint32_t(EACCES));
+    // Without the section (a writer that took no fingerprints) every module's file is unknown.
+    auto without = snapshot::parseSnapshot(sampleSnapshot().bytes(), "without.lksnap");
+    REQUIRE(without.ok());
+    CHECK_FALSE(without->modules[0].file.has_value());
 }

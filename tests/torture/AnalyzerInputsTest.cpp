@@ -39,7 +39,7 @@ void prepareInputs(const std::string& dir) {
     writeFile(dir + "/text.txt", "hello\n");
     writeFile(dir + "/truncated.lksnap", snapshot.substr(0, snapshot.size() / 2));
     std::string future = snapshot;
-    future[8] = 3;  // FileHeader::version, little-endian low byte: one past the newest (2)
+    future[8] = 4;  // FileHeader::version, little-endian low byte: one past the newest (3)
     writeFile(dir + "/future.lksnap", future);
     std::filesystem::create_directory_symlink("emptydir", dir + "/link-to-emptydir");
 }

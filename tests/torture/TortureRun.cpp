@@ -70,7 +70,7 @@ std::vector<nlohmann::json> requireValidSnapshots(const std::string& dir, size_t
     for (const std::string& file : files) {
         nlohmann::json snapshot = testing::showSnapshot(file);
         INFO("snapshot " << file);
-        REQUIRE(snapshot.value("format_version", 0) == 2);  // the preload writes version 2 (reachability)
+        REQUIRE(snapshot.value("format_version", 0) == 3);  // the preload writes version 3 (module files)
         REQUIRE(snapshot.value("pid", 0ull) > 0);
         REQUIRE(snapshot.contains("counters"));
         if (snapshot.value("label", "") == "exit") exited.insert(snapshot.value("pid", 0ull));

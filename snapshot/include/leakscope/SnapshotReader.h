@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +21,15 @@
 
 namespace leakscope::snapshot {
 
+// A module's file as the preload's stat(2) saw it when it first saw the module (ModuleFileRecord).
+struct ModuleFile {
+    uint64_t size = 0;     // bytes
+    int64_t mtime_ns = 0;  // ns since the epoch
+    uint64_t device = 0;   // st_dev
+    uint64_t inode = 0;    // st_ino
+    bool operator==(const ModuleFile&) const = default;
+};
+
 struct Module {
     uint64_t load_bias = 0;
     uint64_t start = 0;
@@ -27,6 +37,10 @@ struct Module {
     uint64_t unloaded_sequence = 0;
     std::string path;
     std::string build_id;  // raw bytes (build_id_size of them)
+    // The file it was loaded from (version 3); nullopt when the snapshot does not say (an older version,
+    // the vDSO, a stat that failed: `file_error` is then its errno, else 0).
+    std::optional<ModuleFile> file;
+    uint32_t file_error = 0;
 };
 
 struct Stack {
@@ -88,7 +102,7 @@ private:
 
 struct Snapshot {
     std::string file;  // where it was read from (as given)
-    uint32_t version = kFormatVersion;  // the file's format version (1 or 2)
+    uint32_t version = kFormatVersion;  // the file's format version (1 to kFormatVersion)
     Trigger trigger = Trigger::Api;
     uint64_t pid = 0;
     uint64_t ppid = 0;

@@ -21,9 +21,9 @@ namespace leakscope::snapshot {
 
 inline constexpr char kMagic[8] = {'L', 'K', 'S', 'N', 'A', 'P', '\r', '\n'};
 inline constexpr char kTrailerMagic[8] = {'L', 'K', 'S', 'E', 'N', 'D', '\r', '\n'};
-// Version 2 added the Reachability section and the two reachability counters (docs/snapshot-format.md,
-// "Versions"); a version-2 reader still reads version-1 files, which have neither.
-inline constexpr uint32_t kFormatVersion = 2;
+// Version 2 added the Reachability section and the two reachability counters, version 3 the ModuleFiles
+// section (docs/snapshot-format.md, "Versions"); a reader still reads the older versions, which lack them.
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kOldestReadableVersion = 1;
 inline constexpr size_t kLabelCapacity = 64;     // bytes, NUL-padded; longer labels are cut
 inline constexpr size_t kMaxStackDepth = 256;    // frames per stack, the hard cap of the format
@@ -70,8 +70,9 @@ enum class SectionType : uint32_t {
     Events = 6,       // EventRecord[]
     Strings = 7,      // raw bytes referenced by StringRef
     Reachability = 8, // version 2: one byte (Reachability) per Allocations record, same order
+    ModuleFiles = 9,  // version 3: one ModuleFileRecord per Modules record, same order
 };
-inline constexpr uint32_t kLastSectionType = uint32_t(SectionType::Reachability);
+inline constexpr uint32_t kLastSectionType = uint32_t(SectionType::ModuleFiles);
 
 struct SectionHeader {
     uint32_t type;          // SectionType; each at most once, Counters and Strings always present;
@@ -182,6 +183,28 @@ struct ModuleRecord {
     uint32_t reserved;
 };
 static_assert(sizeof(ModuleRecord) == 88, "ModuleRecord layout is part of the format");
+
+// ModuleFileRecord::status.
+enum class ModuleFileStatus : uint32_t {
+    Unknown = 0,   // not taken: no file ([vdso]), no absolute path, a failed stat (`error` says why), a sandbox
+    Recorded = 1,  // size, mtime_ns, device and inode are the file's
+};
+inline constexpr uint32_t kLastModuleFileStatus = uint32_t(ModuleFileStatus::Recorded);
+
+// Version 3: the file a module was loaded from, as stat(2) described it when the preload first saw the
+// module (at start for the program and its DT_NEEDED libraries, else at the first snapshot or dlclose
+// after the dlopen). Taken once, never per snapshot. The analyzer compares it with the file at the path
+// now, so a program rebuilt in place without a build-id is not symbolized with the new file's symbols.
+struct ModuleFileRecord {
+    uint64_t size;        // st_size, bytes
+    int64_t mtime_ns;     // st_mtim as nanoseconds since the epoch
+    uint64_t device;      // st_dev
+    uint64_t inode;       // st_ino
+    uint32_t status;      // ModuleFileStatus; the four fields above are 0 unless Recorded
+    uint32_t error;       // Unknown: the errno of the failed stat (0 when none was attempted)
+    uint64_t reserved[2]; // 0
+};
+static_assert(sizeof(ModuleFileRecord) == 56, "ModuleFileRecord layout is part of the format (a size no other record has)");
 
 struct StackRecordHeader {
     uint32_t id;        // > 0; id 0 means "no stack" everywhere
