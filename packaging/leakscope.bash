@@ -20,7 +20,7 @@ _leakscope() {
             else COMPREPLY=($(compgen -W "text json markdown junit sarif folded html" -- "$cur")); fi
             return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --fail-on) COMPREPLY=($(compgen -W "growth lost leaked_handle exit_leak bad_close double_close bad_free failed_allocation injected_failure" -- "$cur")); return ;;
+        --fail-on) COMPREPLY=($(compgen -W "growth lost leaked_handle exit_leak bad_close double_close invalid_fd_close unopened_fd_close bad_free failed_allocation injected_failure" -- "$cur")); return ;;
         --out|--source-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --output|--suppressions|--baseline) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac

@@ -83,4 +83,27 @@ void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup) {
     findings = std::move(merged);
 }
 
+void mergeEventsAcrossProcesses(std::vector<Finding>& findings) {
+    std::vector<Finding> merged;
+    merged.reserve(findings.size());
+    absl::flat_hash_map<std::pair<std::string, std::string>, size_t> index;
+    for (auto& finding : findings) {
+        const bool event = finding.type != kGrowth && finding.type != kLeakedHandle && finding.type != kExitLeak;
+        if (!event || finding.stack.empty()) {
+            merged.push_back(std::move(finding));
+            continue;
+        }
+        auto [it, inserted] = index.emplace(std::make_pair(finding.type, finding.stack_key), merged.size());
+        if (inserted) {
+            merged.push_back(std::move(finding));
+            continue;
+        }
+        Finding& into = merged[it->second];
+        into.count += finding.count;
+        into.also_in.emplace_back(finding.pid, finding.start_ns);
+        into.also_in.insert(into.also_in.end(), finding.also_in.begin(), finding.also_in.end());
+    }
+    findings = std::move(merged);
+}
+
 }  // namespace leakscope::analyzer

@@ -21,6 +21,13 @@ void applyVerdict(Finding& finding, const GrowthVerdict& verdict);
 // site. Leaked handles stay one finding per fd.
 void mergeFindingsWithSameStackKey(std::vector<Finding>& findings, int warmup);
 
+// Merges event findings (bad_close, invalid_fd_close, ...: every type but growth, leaked_handle and
+// exit_leak) of the same type and stack key across processes into one, `also_in` naming the others:
+// a shell run by each system() makes the same close(-1) in every child, and sixty copies of one block
+// say nothing the one with "in 60 processes" does not. The finding keeps the first process's pid, stack
+// and value (the key says the stacks name the same functions); findings without a stack stay as they are.
+void mergeEventsAcrossProcesses(std::vector<Finding>& findings);
+
 // One site into the finding of its stack key, as mergeFindingsWithSameStackKey does it. True when the
 // site outweighs the merged finding and `merged` took its stack (moved from `site`): ReportBuilder
 // merges exit leaks before their stacks are copied and copies the winning site's stack only.

@@ -50,6 +50,18 @@ constexpr FindingType kTable[] = {
      "variable held an open fd before it was overwritten, that fd is lost and shows as a leaked handle or "
      "handle growth of the same process.",
      "handles.md"},
+    // A close that failed with EBADF on an fd the process was never seen to hold (not inherited, never
+    // opened, not closed before): the daemon idiom "close every fd from 3 to OPEN_MAX". It closes nothing
+    // and cannot hit anyone's file, so it informs; valgrind says nothing about it. A close of an fd that
+    // was held stays a bad_close or a double_close and gates (docs/analysis.md, "Other findings").
+    {"unopened_fd_close", "unopened_fd_closes", false, false, "handle", "unopened-fd-closes", "Closes of fds never opened",
+     "close() that failed with EBADF on fds this process never held (a \"close every fd\" sweep): it closes nothing.",
+     "UnopenedFdClose", "close() of a descriptor the process never had open",
+     "The program closed descriptor numbers it was never seen to hold: not open at start, never opened, "
+     "duplicated or received, and not closed before. That is what a daemon does when it closes every fd from 3 "
+     "to OPEN_MAX; the kernel answers EBADF and nothing is closed, so it is harmless. A close of an fd the "
+     "program did hold, after it was closed, is reported as a bad or double close instead.",
+     "analysis.md#other-findings"},
     {"bad_free", "bad_frees", false, false, "memory", "bad-frees", "Bad frees",
      "free() of a pointer that malloc did not return or that was already freed.",
      "BadFree", "free() of a pointer the allocator did not hand out",

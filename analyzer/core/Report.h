@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/SymbolizedFrame.h"
@@ -56,6 +57,8 @@ struct Finding {
     SymbolizedStack stack;  // trimmed: stack[0] is the caller of malloc/socket/open
     std::string stack_key;
     int sites = 1;          // allocation/open sites merged into this finding (same stack key)
+    // Events merged across processes (FindingMerge.h): the other processes' (pid, start_ns), in report order.
+    std::vector<std::pair<uint64_t, uint64_t>> also_in;
     // growth
     double bytes_per_cycle = 0;
     double count_per_cycle = 0;
@@ -91,6 +94,17 @@ struct Finding {
     std::vector<Finding> components;  // a finding grouped by cause: its parts, largest first
 };
 
+// How many processes a finding stands for: its own and, for merged events, the others.
+inline size_t processCount(const Finding& finding) { return 1 + finding.also_in.size(); }
+
+// True when the finding is about the process `pid` (its own, or one its events were merged from).
+inline bool concernsPid(const Finding& finding, uint64_t pid) {
+    if (finding.pid == pid) return true;
+    for (const auto& [other, start] : finding.also_in)
+        if (other == pid) return true;
+    return false;
+}
+
 struct ProcessInfo {
     uint64_t pid = 0;
     // A process is (pid, start): an exec keeps the pid and a container's PID 1 is pid 1 in every run,
@@ -103,9 +117,10 @@ struct ProcessInfo {
 
 // Something the report could not judge, said instead of a silent "clean" (BRIEF: never "clean" without
 // evidence): a series too short, a label that matched nothing, a process whose hooks saw nothing.
-// `what` says which: "growth" (a series or a process's growth could not be judged) or "process" (a
+// `what` says which: "growth" (a series or a process's growth could not be judged), "process" (a
 // process followed by the preload left no final snapshot, so nothing of its end was judged: its
-// process record, core/ProcessRecords.h).
+// process record, core/ProcessRecords.h) or "events" (events counted but not stored: the event lists
+// of the process are incomplete, core/EventCompleteness.h).
 struct NotJudged {
     uint64_t pid = 0;          // 0: not about one process
     uint64_t start_ns = 0;
@@ -131,6 +146,7 @@ struct Report {
     bool leak = false;              // verdict: a gating finding remains
     std::vector<NotJudged> not_judged;  // what was not judged, and why (empty: everything was judged)
     std::vector<std::string> notes; // e.g. modules whose build-id did not match
+    uint64_t events_not_stored = 0; // events counted but not stored, all processes (EventCompleteness.h)
     // Set by buildReport: growth was judged in at least one series and every process's hooks saw
     // allocations. Without that evidence the verdict is "leak" or "not judged", never "clean".
     bool evidence = false;

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/EventCompleteness.h"
 #include "core/FindingMerge.h"
 #include "core/FindingTypes.h"
 #include "core/FrameTrimmer.h"
@@ -74,6 +75,11 @@ public:
             reportExitLeaks(*exit);
         }
         reportEvents(process_.lastSnapshot());
+        // Events counted but not stored: the lists above are incomplete, and the report says so.
+        const std::string incomplete = incompleteEventLists(process_.lastSnapshot());
+        if (!incomplete.empty()) report_.not_judged.push_back(
+            {.pid = process_.pid, .start_ns = process_.start_ns, .label = "", .reason = incomplete, .what = "events", .command = ""});
+        report_.events_not_stored += process_.lastSnapshot().counters.events_dropped;
     }
 
     int judgedSeries() const { return judged_series_; }
@@ -313,11 +319,12 @@ private:
                 const FindingType* type = findFindingType(kind);
                 Finding finding = makeFinding(kind, type && *type->resource ? type->resource : "memory", stack);
                 finding.value = int64_t(event.record.value);
-                finding.size = event.record.size;
+                // A close of fds never held keeps its count there (EventCompleteness.h, occurrencesOf).
+                finding.size = event.record.kind == uint16_t(snapshot::EventKind::UnopenedFdClose) ? 0 : event.record.size;
                 finding.sequence = event.record.sequence;
                 it = grouped.emplace(std::make_pair(kind, stack), std::move(finding)).first;
             }
-            it->second.count += 1;
+            it->second.count += occurrencesOf(event.record);
         }
         for (auto& [key, finding] : grouped) report_.findings.push_back(std::move(finding));
     }
@@ -363,6 +370,7 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
     // Followed processes that left no final snapshot: said, never gating (docs/analysis.md, "Not judged").
     for (auto& item : unjudgedProcesses(set)) report.not_judged.push_back(std::move(item));
     mergeFindingsWithSameStackKey(report.findings, options.warmup);
+    mergeEventsAcrossProcesses(report.findings);
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         int ra = findingTypeRank(a.type), rb = findingTypeRank(b.type);
         if (ra != rb) return ra < rb;

@@ -63,7 +63,11 @@ std::string titleWithoutReachability(const Finding& f) {
                (f.handle_details.empty() ? "" : " (" + f.handle_details + ")") + (f.stack.empty() ? "" : where);
     if (f.type == kExitLeak)
         return std::to_string(f.bytes) + " B in " + counted(f.count, "block") + " live at exit" + where;
+    // Events: how many, and in how many processes when merged across them (FindingMerge.h).
+    if (processCount(f) > 1) where += " (" + std::to_string(processCount(f)) + " processes)";
     if (f.type == "invalid_fd_close") return "close(" + std::to_string(f.value) + ") x" + std::to_string(f.count) + where;
+    if (f.type == "unopened_fd_close")
+        return "close of fds never opened x" + std::to_string(f.count) + " (first fd " + std::to_string(f.value) + ")" + where;
     return f.type + " x" + std::to_string(f.count) + where;
 }
 

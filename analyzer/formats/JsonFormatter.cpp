@@ -82,6 +82,7 @@ nlohmann::json findingToJson(const Finding& f) {
         out["value"] = f.value;
         out["size"] = f.size;
         out["count"] = f.count;
+        out["processes"] = processCount(f);
     }
     if (f.reachability.status != FindingReachability::Status::None) out["reachability"] = reachabilityToJson(f);
     out["gating"] = f.gating;
@@ -104,6 +105,7 @@ nlohmann::json reportToJson(const Report& report) {
     summary["exit_leak_bytes"] = 0;
     summary["suppressed"] = report.suppressed;
     summary["baselined"] = report.baselined;
+    summary["events_not_stored"] = report.events_not_stored;
     for (const auto& f : report.findings) {
         findings.push_back(findingToJson(f));
         const FindingType* type = findFindingType(f.type);

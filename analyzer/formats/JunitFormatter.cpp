@@ -96,7 +96,7 @@ public:
             for (const auto& type : findingTypes()) {
                 std::vector<std::pair<std::string, std::vector<const Finding*>>> groups;
                 for (const auto& f : report.findings) {
-                    if (f.pid != p.pid || f.type != type) continue;
+                    if (!concernsPid(f, p.pid) || f.type != type) continue;
                     std::string name = stableFindingName(f);
                     auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == name; });
                     if (group == groups.end()) group = groups.insert(groups.end(), {name, {}});

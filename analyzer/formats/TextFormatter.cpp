@@ -28,9 +28,14 @@ bool summarised(const Finding& f, const FormatContext& context) {
 // overwritten with -1 before its close (the libwebsockets case). The lost fd is what the handle
 // findings judge; the close itself closed nothing.
 bool sameProcessLosesHandles(const Report& report, const Finding& invalid_close) {
+    // Merged across processes (FindingMerge.h): any of them.
+    auto sameProcess = [&](const Finding& f) {
+        const std::pair<uint64_t, uint64_t> process{f.pid, f.start_ns};
+        return process == std::make_pair(invalid_close.pid, invalid_close.start_ns) ||
+               std::find(invalid_close.also_in.begin(), invalid_close.also_in.end(), process) != invalid_close.also_in.end();
+    };
     return std::any_of(report.findings.begin(), report.findings.end(), [&](const Finding& f) {
-        return f.pid == invalid_close.pid && f.start_ns == invalid_close.start_ns &&
-               (f.type == kLeakedHandle || (f.type == kGrowth && f.resource == "handle"));
+        return sameProcess(f) && (f.type == kLeakedHandle || (f.type == kGrowth && f.resource == "handle"));
     });
 }
 

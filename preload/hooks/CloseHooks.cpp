@@ -1,8 +1,9 @@
 // Interposed calls that close fds: close, fclose, closedir, and close_range/closefrom (what daemons and
-// Python's subprocess use to close "everything above 2"). Each marks the slot closed before the real
-// call (HandleTable::takeForClose says why), reports a failing EBADF close as a bad or double close
-// with the caller's stack, and never closes an fd the tracker itself holds (close() of one fails with
-// EBADF, as it would in a plain run where that number is not open).
+// Python's subprocess use to close "everything above 2"). Each takes a live record out before the real
+// call (HandleTable::takeForClose says why), reports a failing EBADF close as a bad, double, invalid
+// or unopened-fd close with the caller's stack (HookSupport.h, finishClose), and never closes an fd the
+// tracker itself holds (close() of one fails with EBADF, as it would in a plain run where that number
+// is not open). close_range/closefrom touch only the fds that are open, so they report nothing.
 #include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>

@@ -75,33 +75,43 @@ enum class CloseAction {
 // Before the real close. Tracker fds are never closed: daemons close every fd from 3 to 1023, and the
 // tracker's fds must survive that. They sit at numbers the program never got (TrackerFds.h), so it is
 // told what a plain run would say about a number that is not open: EBADF. A close is never pretended.
-// Otherwise the slot is marked closed now (see HandleTable::takeForClose for why before, not after).
+// Otherwise a live record is taken out now (see HandleTable::takeForClose for why before, not after).
 inline CloseAction beginClose(int fd, TakenHandle& taken) noexcept {
     ReentryGuard guard;
     if (!shouldRecord(guard)) return CloseAction::PassThrough;
     if (isTrackerFd(fd)) return CloseAction::NotYours;
-    taken = handleTable().takeForClose(fd);
+    if (fd >= 0) taken = handleTable().takeLiveForClose(fd);
     return CloseAction::Track;
 }
 
-// After the real close of fd returned `result` with errno `error`: a close that failed with EBADF is a
-// bad close, or a double close when this process closed the fd before and nobody reopened it. Any
-// other result means the fd is gone (Linux releases the fd even when close reports EINTR or EIO).
-// A negative fd is neither: it names no file, so closing it changes nothing (dash calls close(-1) in
-// every `system()`); it is its own event, informational in reports (docs/handles.md, "Bad closes").
+// After the real close of fd returned `result` with errno `error`. Any result but EBADF means the fd is
+// gone (Linux releases the fd even when close reports EINTR or EIO). EBADF closed nothing, and what the
+// hooks knew of the number says what it was (docs/handles.md, "Bad closes"):
+//   - a negative fd names no file (dash calls close(-1) in every `system()`): invalid_fd_close;
+//   - an fd this process closed and nobody reopened: double_close;
+//   - an fd this process held (live in the table, or gone behind the hooks' back): bad_close;
+//   - an fd never held (not inherited, never opened, never closed): unopened_fd_close — a daemon's sweep
+//     over every fd number, which valgrind does not report either.
+// The first and the last are informational in reports and not counted in `bad_closes`.
 [[gnu::always_inline]] inline void finishClose(int fd, const TakenHandle& taken, int result, int error) noexcept {
-    if (result == 0 || error != EBADF) return;
+    const bool released = result == 0 || error != EBADF;
     ReentryGuard guard;
     if (!guard.owns()) return;
+    if (fd >= 0) handleTable().finishClose(fd, taken, released);
+    if (released) return;
+    const auto value = static_cast<uint64_t>(static_cast<int64_t>(fd));
     if (fd < 0) {
-        recordEvent(snapshot::EventKind::InvalidFdClose, static_cast<uint64_t>(static_cast<int64_t>(fd)), 0, captureStack());
+        recordEvent(snapshot::EventKind::InvalidFdClose, value, 0, captureStack());
         return;
     }
-    if (taken.previous != SlotState::Closed) handleTable().undoCloseMark(fd);
+    if (taken.previous == SlotState::NeverSeen) {
+        recordEvent(snapshot::EventKind::UnopenedFdClose, value, 0, captureStack());
+        return;
+    }
     const auto kind = taken.previous == SlotState::Closed ? snapshot::EventKind::DoubleClose
                                                           : snapshot::EventKind::BadClose;
     handleTable().countBadClose();
-    recordEvent(kind, static_cast<uint64_t>(static_cast<int64_t>(fd)), 0, captureStack());
+    recordEvent(kind, value, 0, captureStack());
 }
 
 }  // namespace leakscope::preload::handles

@@ -8,8 +8,8 @@
 namespace leakscope::preload::event_store {
 namespace {
 
-// EventKind values 1..InvalidFdClose (the last); slot 0 unused
-constexpr size_t kKinds = static_cast<size_t>(snapshot::EventKind::InvalidFdClose) + 1;
+// EventKind values 1..UnopenedFdClose (the last); slot 0 unused
+constexpr size_t kKinds = static_cast<size_t>(snapshot::EventKind::UnopenedFdClose) + 1;
 
 struct KindStore {
     snapshot::EventRecord records[kEventsPerKind];
@@ -33,6 +33,15 @@ void record(snapshot::EventKind kind, uint64_t value, uint64_t size, uint32_t st
     KindStore& store = gStores[indexOf(kind)];
     store.seen.fetch_add(1, std::memory_order_relaxed);
     SpinLockHolder hold(gLock);
+    if (kind == snapshot::EventKind::UnopenedFdClose) {
+        // One record per stack (EventStore.h): a repeat only counts, the first keeps its fd.
+        for (size_t i = 0; i < store.stored; ++i) {
+            if (store.records[i].stack_id != stack_id) continue;
+            store.records[i].size += 1;
+            return;
+        }
+        size = 1;
+    }
     if (store.stored == kEventsPerKind) {
         gDropped.fetch_add(1, std::memory_order_relaxed);
         return;

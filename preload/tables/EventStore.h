@@ -1,6 +1,9 @@
 // Events that are bugs on their own (bad free, bad close, failed or injected allocation failure),
 // each with its stack. Bounded: the first kEventsPerKind of each kind are stored, every one is
-// counted; the store is static memory, so recording never allocates.
+// counted; the store is static memory, so recording never allocates. Closes of fds never held
+// (UnopenedFdClose) are stored one record per stack, its `size` counting them: a daemon's sweep over
+// every fd number up to RLIMIT_NOFILE is one call site making thousands of them, and storing each would
+// fill the store with copies and drop the rest.
 #pragma once
 
 #include <cstddef>

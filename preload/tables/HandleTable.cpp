@@ -84,10 +84,11 @@ void HandleTable::recordOpened(const HandleEntry& entry) noexcept {
     }
 }
 
-TakenHandle HandleTable::takeForClose(int fd) noexcept {
+TakenHandle HandleTable::take(int fd, bool known_open) noexcept {
     TakenHandle taken;
-    // Create the chunk: the Closed mark is what lets a second close be told apart as a double close.
-    Slot* slot = slotFor(fd, true);
+    // A known-open fd gets its chunk: the Closed mark is what lets a second close be told apart as a
+    // double close. Otherwise a missing chunk means no hook ever saw an fd of it.
+    Slot* slot = slotFor(fd, known_open);
     if (!slot) return taken;
     lockSlot(*slot);
     taken.previous = slot->state.load(std::memory_order_relaxed);
@@ -95,17 +96,28 @@ TakenHandle HandleTable::takeForClose(int fd) noexcept {
         taken.was_untracked = slot->entry.flags & snapshot::kHandleUntracked;
         forgetLive(*slot);
     }
-    slot->state.store(SlotState::Closed, std::memory_order_relaxed);
+    if (known_open || taken.previous == SlotState::Live) slot->state.store(SlotState::Closed, std::memory_order_relaxed);
     unlockSlot(*slot);
     return taken;
 }
 
-void HandleTable::undoCloseMark(int fd) noexcept {
-    Slot* slot = slotFor(fd, false);
+TakenHandle HandleTable::takeForClose(int fd) noexcept { return take(fd, true); }
+
+TakenHandle HandleTable::takeLiveForClose(int fd) noexcept { return take(fd, false); }
+
+void HandleTable::finishClose(int fd, const TakenHandle& taken, bool released) noexcept {
+    const bool was_live = taken.previous == SlotState::Live;
+    if (was_live == released) return;  // a live record closed: already Closed; nothing held, nothing closed: as it was
+    // Released without a live record: an fd no hook had seen open (its chunk may not exist yet). Not
+    // released after a live record: the kernel had closed it behind the hooks' back.
+    Slot* slot = slotFor(fd, released);
     if (!slot) return;
     lockSlot(*slot);
-    if (slot->state.load(std::memory_order_relaxed) == SlotState::Closed) {
-        slot->state.store(SlotState::NeverSeen, std::memory_order_relaxed);
+    const SlotState now = slot->state.load(std::memory_order_relaxed);
+    if (released && now != SlotState::Live) {
+        slot->state.store(SlotState::Closed, std::memory_order_relaxed);  // unless another thread recorded it meanwhile
+    } else if (!released && now == SlotState::Closed) {
+        slot->state.store(SlotState::Vanished, std::memory_order_relaxed);
     }
     unlockSlot(*slot);
 }
@@ -164,8 +176,9 @@ void HandleTable::dropVanished(int first, int end, uint64_t before_sequence) noe
         lockSlot(slot);
         if (slot.state.load(std::memory_order_relaxed) == SlotState::Live && slot.entry.sequence < before_sequence) {
             forgetLive(slot);
-            // NeverSeen, not Closed: the program did not close it, so its next close is no double close.
-            slot.state.store(SlotState::NeverSeen, std::memory_order_relaxed);
+            // Vanished, not Closed: the program did not close it through a hook, so its next close is no
+            // double close; nor NeverSeen: the program held it, so that close is a bad close.
+            slot.state.store(SlotState::Vanished, std::memory_order_relaxed);
         }
         unlockSlot(slot);
     }
@@ -197,6 +210,12 @@ void HandleTable::releaseSlotsOwnedHere() noexcept {
         if (!slots) continue;
         for (int i = 0; i < kSlotsPerChunk; ++i) slots[i].lock.releaseIfOwnedHere();
     }
+}
+
+int HandleTable::chunksCreated() const noexcept {
+    int created = 0;
+    for (const auto& chunk : chunks_) created += chunk.load(std::memory_order_relaxed) != nullptr;
+    return created;
 }
 
 HandleCounts HandleTable::counts() const noexcept {

@@ -35,11 +35,15 @@ struct HandleEntry {
     void setPath(const char* text, size_t length) noexcept;
 };
 
-// The state of an fd number as this process's hooks saw it.
+// The state of an fd number as this process's hooks saw it. A close that fails with EBADF is judged
+// by it (docs/handles.md, "Bad closes"): after Closed a double close, after Vanished (or a Live record
+// the kernel no longer had) a bad close, and after NeverSeen a close of an fd never held, which closes
+// nothing and is only informational (a daemon's sweep over every fd number).
 enum class SlotState : uint8_t {
-    NeverSeen = 0,  // no hook saw this fd open or closed
+    NeverSeen = 0,  // no hook saw this fd open or closed (also every fd of a chunk not created yet)
     Live = 1,       // open, and `entry` says by whom
     Closed = 2,     // this process closed it and nobody reopened it since (a second close is a double close)
+    Vanished = 3,   // was live, then went away without a close the hooks saw (a raw syscall, glibc inside)
 };
 
 // What close() found in the slot before the real close ran.
@@ -68,12 +72,20 @@ public:
 
     // Marks fd closed before the real close runs (so that another thread that gets the number back
     // right after the real close cannot have its new record erased by ours) and says what was there.
+    // For fds known to be open (close_range's listing): creates the slot when needed.
     TakenHandle takeForClose(int fd) noexcept;
 
-    // The real close failed with EBADF: the fd was not open, so this close closed nothing and the slot
-    // goes back to NeverSeen (a later close of it is a bad close again, not a double close). A record
-    // another thread made meanwhile for the same number is left alone.
-    void undoCloseMark(int fd) noexcept;
+    // close() of an fd that may not be open: a live record is taken out and the slot marked Closed, as
+    // takeForClose does; any other state is only read, and no chunk is created (a sweep over a million fd
+    // numbers that were never open must not map a slot for each). finishClose() settles the rest.
+    TakenHandle takeLiveForClose(int fd) noexcept;
+
+    // After the real close of an fd taken with takeLiveForClose. `released`: the kernel closed it (any
+    // result but EBADF). A slot that was not live becomes Closed if it was open (an fd the hooks had not
+    // seen: a later close is a double close), unless another thread recorded the number meanwhile; a live
+    // record the kernel no longer had (EBADF) becomes Vanished, so that repeating the close stays a bad
+    // close and never reads as a close of an fd never held.
+    void finishClose(int fd, const TakenHandle& taken, bool released) noexcept;
 
     // Copies the live record at fd into `out`; false when the fd is not live in the table.
     bool copyLive(int fd, HandleEntry& out) noexcept;
@@ -87,7 +99,7 @@ public:
 
     // Drops the live records with first <= fd < end that opened before `before_sequence`: fds the
     // /proc/self/fd listing no longer shows (closed behind the hooks' back, by a raw syscall or glibc's
-    // internal close). They count as closed and their slots become NeverSeen.
+    // internal close). They count as closed and their slots become Vanished.
     void dropVanished(int first, int end, uint64_t before_sequence) noexcept;
 
     // Racy peek (no lock): true when the slot looks live. For skipping work, never for decisions.
@@ -105,6 +117,8 @@ public:
     void releaseSlotsOwnedHere() noexcept;
 
     HandleCounts counts() const noexcept;
+    // Chunks of slots mapped so far (tests: a sweep over fds never open maps none).
+    int chunksCreated() const noexcept;
     void countBadClose() noexcept { bad_closes_.fetch_add(1, std::memory_order_relaxed); }
 
 private:
@@ -120,6 +134,8 @@ private:
     // The slot for fd, creating its chunk when `create` is set; nullptr for fds out of range, for
     // chunks not created yet, or when mmap fails.
     Slot* slotFor(int fd, bool create) noexcept;
+    // takeForClose (known_open) and takeLiveForClose.
+    TakenHandle take(int fd, bool known_open) noexcept;
     static void lockSlot(Slot& slot) noexcept;
     // Bounded attempt used by readers (snapshots): a slot held for too long is skipped, never waited on.
     static bool tryLockSlotPatiently(Slot& slot) noexcept;

@@ -54,6 +54,8 @@ void fillMemoryCounters(snapshot::Counters& counters) noexcept {
     counters.failed_allocations = event_store::countOf(snapshot::EventKind::FailedAllocation);
     counters.injected_failures = event_store::countOf(snapshot::EventKind::InjectedFailure);
     counters.events_dropped = event_store::dropped();
+    counters.invalid_fd_closes = event_store::countOf(snapshot::EventKind::InvalidFdClose);
+    counters.unopened_fd_closes = event_store::countOf(snapshot::EventKind::UnopenedFdClose);
     counters.stacks = stack_table::count();
     counters.stack_table_full = stack_table::fullCount();
 }

@@ -456,6 +456,7 @@ const char* eventKindName(uint16_t kind) {
         case EventKind::FailedAllocation: return "failed_allocation";
         case EventKind::InjectedFailure: return "injected_failure";
         case EventKind::InvalidFdClose: return "invalid_fd_close";
+        case EventKind::UnopenedFdClose: return "unopened_fd_close";
     }
     return "unknown";
 }

@@ -396,3 +396,69 @@ TEST_CASE("the text report counts sites and findings by their names, in singular
     CHECK(text.find("32 B in 1 block live at exit in load_config") != std::string::npos);
     CHECK(text.find("(s)") == std::string::npos);
 }
+
+TEST_CASE("event findings merge across processes, and a dropped event makes the lists say they are incomplete") {
+    Symbolizer symbolizer;
+    SnapshotSetBuilder set;
+    // Pids 21 and 22: six steady cycles and an exit snapshot. Both make the same close(-1) (stack 3); 21
+    // also closes 1,000 fds it never held from one call (one record, size 1000); 22's store was full.
+    for (uint64_t pid : {21, 22}) {
+        for (int cycle = 0; cycle <= 6; ++cycle) {
+            const bool is_exit = cycle == 6;
+            auto builder = syntheticSnapshot(pid, is_exit ? "exit" : "cycle", 100 * uint64_t(cycle + 1), uint32_t(cycle));
+            builder.allocation(0x90000, 1000, 2, 2);
+            if (is_exit) {
+                builder.event(snapshot::EventKind::InvalidFdClose, 50, 3, uint64_t(-1));
+                if (pid == 21) builder.event(snapshot::EventKind::UnopenedFdClose, 51, 1, 3, 1000);
+                if (pid == 22)
+                    builder.event(snapshot::EventKind::BadClose, 52, 1, 9)
+                        .counter(&snapshot::Counters::bad_closes, 4091)
+                        .counter(&snapshot::Counters::invalid_fd_closes, 1)
+                        .counter(&snapshot::Counters::events_dropped, 4090 + 5);  // 5 of kinds without a counter
+            }
+            auto parsed = snapshot::parseSnapshot(builder.bytes(), "p" + std::to_string(pid) + "-" + std::to_string(cycle));
+            REQUIRE(parsed.ok());
+            set.add(std::move(*parsed));
+        }
+    }
+    Report report = buildReport(set.finish(), {}, symbolizer);
+    REQUIRE(applyGate(report, GateOptions{}).ok());
+
+    auto invalid = ofType(report, "invalid_fd_close");
+    REQUIRE(invalid.size() == 1);
+    REQUIRE(invalid[0]->also_in.size() == 1);
+    CHECK(invalid[0]->also_in[0].first == 22);
+    CHECK(invalid[0]->count == 2);
+    CHECK(invalid[0]->pid == 21);
+    auto unopened = ofType(report, "unopened_fd_close");
+    REQUIRE(unopened.size() == 1);
+    CHECK(unopened[0]->count == 1000);
+    CHECK(unopened[0]->value == 3);
+    CHECK(unopened[0]->also_in.empty());
+    CHECK_FALSE(unopened[0]->gating);
+    REQUIRE(ofType(report, "bad_close").size() == 1);
+    CHECK(report.leak);  // the stored bad close gates
+
+    // Pid 22 dropped events: one entry says which list and by how much; pid 21 dropped none.
+    std::vector<const NotJudged*> events;
+    for (const auto& item : report.not_judged)
+        if (item.what == "events") events.push_back(&item);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]->pid == 22);
+    CHECK(events[0]->reason.find("bad closes (bad_close, double_close): 4,091 counted, 1 stored") != std::string::npos);
+    CHECK(events[0]->reason.find("5 events of other kinds not stored") != std::string::npos);
+    CHECK(events[0]->reason.find("4,095 events were counted but not stored") != std::string::npos);
+    CHECK(report.events_not_stored == 4095);
+
+    const std::string text = render(report, "text");
+    CHECK(text.find("events not judged: pid 22") != std::string::npos);
+    CHECK(text.find("close(-1) x2 in synthetic_socket_opener (2 processes)") != std::string::npos);
+    CHECK(text.find("[unopened_fd_close] close of fds never opened x1000 (first fd 3)") != std::string::npos);
+    auto json = nlohmann::json::parse(render(report, "json"));
+    CHECK(json["summary"]["events_not_stored"] == 4095);
+    CHECK(json["summary"]["unopened_fd_closes"] == 1);
+    for (const auto& finding : json["findings"])
+        if (finding["type"] == "invalid_fd_close") CHECK(finding["processes"] == 2);
+    CHECK(render(report, "markdown").find("4,091 counted, 1 stored") != std::string::npos);
+    CHECK(render(report, "html").find("4,091 counted, 1 stored") != std::string::npos);
+}

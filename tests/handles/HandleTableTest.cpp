@@ -47,12 +47,54 @@ TEST_CASE("an opened fd is live until it is taken for close, then a second close
     CHECK(counts.live == 0);
 }
 
-TEST_CASE("a failed close of an fd never seen leaves it never seen, not closed", "[handles][table]") {
+TEST_CASE("a failed close of an fd never seen leaves it never seen, and maps nothing for it", "[handles][table]") {
     auto table = std::make_unique<HandleTable>();
-    CHECK(table->takeForClose(9).previous == SlotState::NeverSeen);
-    table->undoCloseMark(9);
-    CHECK(table->takeForClose(9).previous == SlotState::NeverSeen);
-    CHECK(table->takeForClose(-1).previous == SlotState::NeverSeen);
+    // The daemon's sweep: close(n) for every n up to RLIMIT_NOFILE, none of them open.
+    for (int fd : {9, 5000, HandleTable::kMaxTrackedFd}) {
+        INFO("fd " << fd);
+        const TakenHandle taken = table->takeLiveForClose(fd);
+        CHECK(taken.previous == SlotState::NeverSeen);
+        table->finishClose(fd, taken, false);
+        CHECK(table->takeLiveForClose(fd).previous == SlotState::NeverSeen);  // a second sweep: the same
+    }
+    CHECK(table->takeLiveForClose(-1).previous == SlotState::NeverSeen);
+    CHECK(table->chunksCreated() == 0);
+}
+
+TEST_CASE("a close that released an fd no hook had seen makes its next close a double close", "[handles][table]") {
+    auto table = std::make_unique<HandleTable>();
+    const TakenHandle taken = table->takeLiveForClose(40);  // opened by a raw syscall, closed with close()
+    CHECK(taken.previous == SlotState::NeverSeen);
+    table->finishClose(40, taken, true);
+    CHECK(table->takeLiveForClose(40).previous == SlotState::Closed);
+
+    // Another thread got the number back and recorded it between our real close and finishClose:
+    // its record stays.
+    const TakenHandle racing = table->takeLiveForClose(41);
+    table->recordOpened(entryAt(41, HandleKind::Socket, 3));
+    table->finishClose(41, racing, true);
+    HandleEntry copy;
+    CHECK(table->copyLive(41, copy));
+}
+
+TEST_CASE("a live record whose close fails with EBADF was held: closing it again stays a bad close", "[handles][table]") {
+    auto table = std::make_unique<HandleTable>();
+    table->recordOpened(entryAt(12, HandleKind::File, 1));
+    const TakenHandle taken = table->takeLiveForClose(12);  // the kernel had closed it behind the hooks' back
+    CHECK(taken.previous == SlotState::Live);
+    table->finishClose(12, taken, false);
+    const TakenHandle again = table->takeLiveForClose(12);
+    CHECK(again.previous == SlotState::Vanished);  // not NeverSeen: never an unopened close
+    table->finishClose(12, again, false);
+    CHECK(table->takeLiveForClose(12).previous == SlotState::Vanished);
+    // A double close stays one on every repeat.
+    table->recordOpened(entryAt(13, HandleKind::File, 2));
+    table->finishClose(13, table->takeLiveForClose(13), true);
+    for (int repeat = 0; repeat < 2; ++repeat) {
+        const TakenHandle closed = table->takeLiveForClose(13);
+        CHECK(closed.previous == SlotState::Closed);
+        table->finishClose(13, closed, false);
+    }
 }
 
 TEST_CASE("a record over a live fd (dup2, reuse) replaces it and counts the old one closed", "[handles][table]") {
@@ -84,8 +126,9 @@ TEST_CASE("the reconciliation inserts only where nothing is live and drops only 
     CHECK(live[0].fd == 1000);
     CHECK(table->counts().untracked == 0);
     CHECK(table->counts().closed == 1);  // the socket; an untracked record going away is no close
-    // A vanished fd was not closed by the program: closing it later is no double close.
-    CHECK(table->takeForClose(3).previous == SlotState::NeverSeen);
+    // A vanished fd was not closed by the program: closing it later is no double close, but it was held,
+    // so it is no close of an fd never opened either.
+    CHECK(table->takeForClose(3).previous == SlotState::Vanished);
 }
 
 TEST_CASE("fork adoption makes every live record inherited without a stack", "[handles][table]") {

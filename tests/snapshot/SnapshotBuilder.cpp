@@ -132,6 +132,11 @@ SnapshotBuilder& SnapshotBuilder::reachabilityStatus(ReachabilityStatus status, 
     return *this;
 }
 
+SnapshotBuilder& SnapshotBuilder::counter(uint64_t Counters::*field, uint64_t value) {
+    counters_set_.emplace_back(field, value);
+    return *this;
+}
+
 SnapshotBuilder& SnapshotBuilder::version(uint32_t version) {
     header_.version = version;
     return *this;
@@ -156,6 +161,7 @@ std::string SnapshotBuilder::bytes() {
     if (has_status_) counters.reachability_status = reachability_status_;
     else if (has_reachability_) counters.reachability_status = uint64_t(ReachabilityStatus::Classified);
     counters.reachability_scan_ns = scan_ns_;
+    for (const auto& [field, value] : counters_set_) counters.*field = value;
     addSection(SectionType::Counters, sizeof(Counters), 1, &counters, sizeof(counters));
     addSection(SectionType::Modules, sizeof(ModuleRecord), modules_.size(), modules_.data(), modules_.size() * sizeof(ModuleRecord));
     if (has_module_files_)

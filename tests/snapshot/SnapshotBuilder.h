@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "leakscope/snapshot_format.h"
@@ -36,6 +37,8 @@ public:
     SnapshotBuilder& reachability(std::vector<uint8_t> classes, uint64_t scan_ns = 1000);
     // Overrides Counters::reachability_status (also without a Reachability section: skipped, failed).
     SnapshotBuilder& reachabilityStatus(snapshot::ReachabilityStatus status, uint64_t scan_ns = 0);
+    // Sets one counter the builder does not derive from the records (events_dropped, bad_closes, ...).
+    SnapshotBuilder& counter(uint64_t snapshot::Counters::*field, uint64_t value);
     // Writes another format version (1: the layout before reachability, 2: before ModuleFiles; a
     // Reachability or ModuleFiles section is then written anyway, so tests can check that it is rejected).
     SnapshotBuilder& version(uint32_t version);
@@ -65,6 +68,7 @@ private:
     uint64_t reachability_status_ = 0;
     uint64_t scan_ns_ = 0;
     std::vector<size_t> section_offsets_;
+    std::vector<std::pair<uint64_t snapshot::Counters::*, uint64_t>> counters_set_;
 };
 
 }  // namespace leakscope::testing

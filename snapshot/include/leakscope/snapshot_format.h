@@ -112,7 +112,7 @@ struct Counters {
     uint64_t handles_closed;
     uint64_t live_handles;
     uint64_t bad_frees;              // free/realloc of a pointer never handed out
-    uint64_t bad_closes;             // close of an fd >= 0 that failed with EBADF, and double closes
+    uint64_t bad_closes;             // close of an fd >= 0 held before that failed with EBADF, and double closes
     uint64_t failed_allocations;     // the real allocator returned NULL
     uint64_t injected_failures;      // NULL returned by fault injection
     uint64_t events_dropped;         // events counted but not stored (event store full)
@@ -121,11 +121,15 @@ struct Counters {
     uint64_t untracked_handles;      // fds open in /proc/self/fd that no hook saw
     uint64_t reachability_status;    // ReachabilityStatus of this snapshot (version 2; 0 in version 1)
     uint64_t reachability_scan_ns;   // wall time the reachability scan took, 0 when it did not run
-    uint64_t reserved[3];
+    // New within version 2 (reserved and written zero before): older files read 0 here.
+    uint64_t invalid_fd_closes;      // close of a negative fd (EventKind::InvalidFdClose)
+    uint64_t unopened_fd_closes;     // EBADF close of an fd this process was never seen to hold (EventKind::UnopenedFdClose)
+    uint64_t reserved[1];
 };
 static_assert(sizeof(Counters) == 192, "Counters layout is part of the format");
 
 static_assert(offsetof(Counters, reachability_status) == 152 && offsetof(Counters, reachability_scan_ns) == 160);
+static_assert(offsetof(Counters, invalid_fd_closes) == 168 && offsetof(Counters, unopened_fd_closes) == 176);
 
 // Counters::reachability_status: whether this snapshot's live blocks were classified.
 enum class ReachabilityStatus : uint64_t {
@@ -271,11 +275,15 @@ static_assert(sizeof(HandleRecord) == 48);
 
 enum class EventKind : uint16_t {
     BadFree = 1,          // free/realloc of a pointer the tracker never handed out; value = pointer
-    BadClose = 2,         // close() of an fd >= 0 failed with EBADF; value = fd (0.1.0 wrote close(-1) as this too)
+    BadClose = 2,         // close() of an fd >= 0 failed with EBADF, the fd seen held before; value = fd (0.1.0 wrote close(-1) and never-held fds as this too)
     DoubleClose = 3,      // close() of an fd this process already closed and nobody reopened; value = fd
     FailedAllocation = 4, // the real allocator returned NULL; size = request
     InjectedFailure = 5,  // fault injection returned NULL; size = request
     InvalidFdClose = 6,   // close() of a negative fd (dash's close(-1)): closes nothing; value = fd
+    // close() of an fd >= 0 that failed with EBADF and that this process was never seen to hold (not
+    // open at start, never opened, not closed before: a daemon's "close every fd" sweep). One record
+    // per stack: value = the first such fd, size = how many closes of this stack the record stands for.
+    UnopenedFdClose = 7,
 };
 
 struct EventRecord {
