@@ -39,15 +39,27 @@ bool deferredWorkPending() noexcept {
     return gDeferredSnapshot.load(std::memory_order_relaxed) || gDeferredApi.load(std::memory_order_relaxed);
 }
 
+// Enters the tracker on this thread; true for the outermost entry. The frame first, the depth second:
+// a signal between the two finds the thread outside the tracker, never inside it with a stale frame.
+bool enterTracker(const void* guard_frame) noexcept {
+    if (tGuardDepth == 0) tGuardFrame = reinterpret_cast<uintptr_t>(guard_frame);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    return tGuardDepth++ == 0;
+}
+
+// The guard of one round of deferred work: inside the tracker like a ReentryGuard (a handler that
+// lands meanwhile defers; a siglongjmp out of it is recovered), but its release runs no deferred work.
+class DeferredRound {
+public:
+    DeferredRound() noexcept { enterTracker(this); }
+    ~DeferredRound() { --tGuardDepth; }
+    DeferredRound(const DeferredRound&) = delete;
+    DeferredRound& operator=(const DeferredRound&) = delete;
+};
+
 }  // namespace
 
-ReentryGuard::ReentryGuard() noexcept {
-    // The frame first, the depth second: a signal between the two finds the thread outside the
-    // tracker, never inside it with a stale frame.
-    if (tGuardDepth == 0) tGuardFrame = reinterpret_cast<uintptr_t>(this);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    owns_ = tGuardDepth++ == 0;
-}
+ReentryGuard::ReentryGuard() noexcept { owns_ = enterTracker(this); }
 
 ReentryGuard::~ReentryGuard() {
     --tGuardDepth;
@@ -107,6 +119,13 @@ void requestDeferredApiSnapshot(const char* label) noexcept {
 
 void runDeferredWork() noexcept {
     if (tGuardDepth != 0) return;
+    // One round per outermost release, and the round is inside the tracker: a request that arrives
+    // while its snapshots are written (a timer handler that asks faster than a loaded machine writes)
+    // stays pending, merged, until this or another thread next leaves the tracker, so the program's own
+    // code runs between two deferred snapshots. Before, each snapshot's own guard release took the next
+    // request: the chain never ended while requests kept coming (the program never ran again, left
+    // thousands of snapshots and nested a frame pair per snapshot), and torture_host_signals hung in CI.
+    DeferredRound round;
     if (gDeferredApi.exchange(false, std::memory_order_acq_rel)) {
         // The label stays put until gApiLabelBusy is released: copy it first.
         char label[snapshot::kLabelCapacity];

@@ -1,9 +1,12 @@
 #include "ProcessRunner.h"
 
+#include "HangReport.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,14 +91,36 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
 
     ProcessResult result;
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    // The output pipes, by inode: a process outside the tree that still holds one (an orphan that
+    // outlived the program) is part of the hang too.
+    std::vector<ino_t> pipes;
+    for (int fd : {out_pipe[0], err_pipe[0]}) {
+        struct stat pipe_stat {};
+        if (fstat(fd, &pipe_stat) == 0) pipes.push_back(pipe_stat.st_ino);
+    }
+    // Once killed, the wait for the end has a bound of its own (set at the kill).
+    auto kill_deadline = std::chrono::steady_clock::time_point::max();
+    // At the deadline: what it was doing first (the report reads the live process), then its
+    // descendants are listed (once it is dead they are reparented and cannot be found) and all killed.
+    auto giveUp = [&] {
+        result.timed_out = true;
+        if (options.describe_hang) {
+            result.hang_report = describeHungProcess(pid, pipes);
+            result.err += "\n[test runner: no exit after " + std::to_string(options.timeout.count()) +
+                          " s; what each thread was doing]\n" + result.hang_report;
+        }
+        const std::vector<pid_t> descendants = processDescendants(pid);
+        kill(pid, SIGKILL);
+        for (const pid_t descendant : descendants) kill(descendant, SIGKILL);
+        kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    };
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     int open_streams = 2;
     char buffer[65536];
     while (open_streams > 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
-            result.timed_out = true;
-            kill(pid, SIGKILL);
+            giveUp();
             break;
         }
         int n = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
@@ -117,19 +142,26 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
     // The pipes can reach EOF before the process has finished exiting (it closed them, or a thread is
     // stuck in its exit): the wait keeps the same deadline, so a hang there is reported as one instead of
     // blocking the test until CTest's own timeout, without output.
+    // After SIGKILL the wait has a bound too: a process that SIGKILL does not end (a thread stuck
+    // uninterruptibly in the kernel) is left unreaped, and said so, rather than blocking the test.
     int status = 0;
+    bool reaped = false;
     for (;;) {
         const pid_t waited = waitpid(pid, &status, WNOHANG);
-        if (waited == pid || (waited < 0 && errno != EINTR)) break;
-        if (waited == 0 && std::chrono::steady_clock::now() >= deadline) {
-            result.timed_out = true;
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
+        if (waited == pid || (waited < 0 && errno != EINTR)) {
+            reaped = waited == pid;
+            break;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (waited == 0 && !result.timed_out && now >= deadline) {
+            giveUp();
+        } else if (waited == 0 && result.timed_out && now >= kill_deadline) {
+            result.err += "\n[test runner: process " + std::to_string(pid) + " did not end 30 s after SIGKILL]\n";
             break;
         }
         if (waited == 0) usleep(2000);
     }
+    if (!reaped) return result;
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
     return result;
