@@ -156,7 +156,7 @@ TEST_CASE("attach names the leaking function of a daemon started without the too
     REQUIRE(waitFor([&] { return !lt::listSnapshots(dir.path() + "/snapshots").empty() || attach.err().find("leakscope: attach: attached") == std::string::npos && !attach.err().empty(); }));
     if (lt::listSnapshots(dir.path() + "/snapshots").empty()) {
         int code = attach.wait();
-        skipUnlessPermitted({code, false, attach.out(), attach.err()});
+        skipUnlessPermitted({code, false, attach.out(), attach.err(), {}});
         FAIL("attach failed: " << attach.err());
     }
     // The daemon now frees and resizes its early blocks and closes its early pipe, while attached.
@@ -214,7 +214,7 @@ TEST_CASE("while attached with a short interval, every open() of the daemon gets
     Daemon daemon(dir.path(), LEAKSCOPE_TARGET_ATTACH_DAEMON, "1");
     Background attach(attachArgs(daemon.pid(), dir.path(), {"--duration", "3"}, "2"), dir.path() + "/attach");
     int attach_status = attach.wait();
-    skipUnlessPermitted({attach_status, false, attach.out(), attach.err()});
+    skipUnlessPermitted({attach_status, false, attach.out(), attach.err(), {}});
     INFO("attach stderr: " << attach.err());
     CHECK(attach_status == 0);
     const size_t snapshots = lt::listSnapshots(dir.path() + "/snapshots").size();
@@ -247,7 +247,7 @@ TEST_CASE("a second attach to the same process works, and snap works while attac
         });
         if (lt::listSnapshots(out + "/snapshots").empty()) {
             int code = attach.wait();
-            skipUnlessPermitted({code, false, attach.out(), attach.err()});
+            skipUnlessPermitted({code, false, attach.out(), attach.err(), {}});
             FAIL("attach failed: " << attach.err());
         }
         REQUIRE(attached);
@@ -273,7 +273,7 @@ TEST_CASE("attach reports what it captured when the process exits while attached
     bool attached = waitFor([&] { return lt::listSnapshots(dir.path() + "/snapshots").size() >= 12 || !attach.err().empty() && attach.err().find("attached to") == std::string::npos; });
     if (lt::listSnapshots(dir.path() + "/snapshots").empty()) {
         int code = attach.wait();
-        skipUnlessPermitted({code, false, attach.out(), attach.err()});
+        skipUnlessPermitted({code, false, attach.out(), attach.err(), {}});
         FAIL("attach failed: " << attach.err());
     }
     REQUIRE(attached);
@@ -299,7 +299,7 @@ namespace {
     });
     if (lt::listSnapshots(dir.path() + "/snapshots").empty()) {
         int code = attach.wait();
-        skipUnlessPermitted({code, false, attach.out(), attach.err()});
+        skipUnlessPermitted({code, false, attach.out(), attach.err(), {}});
         FAIL("attach failed: " << attach.err());
     }
     REQUIRE(attached);
