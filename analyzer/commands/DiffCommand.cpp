@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands/Commands.h"
+#include "commands/OutputCheck.h"
 #include "core/Diff.h"
 
 namespace leakscope::analyzer {
@@ -22,6 +23,7 @@ int runDiff(const std::string& before_path, const std::string& after_path, const
     Symbolizer symbolizer;
     SnapshotDiff diff = diffSnapshots(*before, *after, symbolizer);
     std::vector<OutputRequest> requests = outputs.empty() ? std::vector<OutputRequest>{{"text", ""}} : outputs;
+    failWritesPastFileSizeLimit();
     for (const auto& request : requests) {
         std::ofstream file;
         if (!request.path.empty()) {
@@ -32,6 +34,7 @@ int runDiff(const std::string& before_path, const std::string& after_path, const
         if (request.format == "json") out << diffToJson(diff).dump(2) << "\n";
         else if (request.format == "markdown") writeDiffMarkdown(diff, out);
         else writeDiffText(diff, out);
+        if (!outputWritten(out, request.path.empty() ? std::string("stdout") : "--output " + request.path)) return kExitInputError;
     }
     return kExitClean;
 }

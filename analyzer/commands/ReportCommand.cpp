@@ -9,6 +9,7 @@
 
 #include "commands/Commands.h"
 #include "commands/Diagnostics.h"
+#include "commands/OutputCheck.h"
 #include "core/AllocationWrappers.h"
 #include "core/FindingGroups.h"
 #include "core/ReportBuilder.h"
@@ -52,6 +53,7 @@ int writeOutputs(const Report& report, const ReportOptions& options) {
     std::error_code ec;
     context.source_root = options.source_root.empty() ? defaultSourceRoot() : fs::absolute(options.source_root, ec).lexically_normal().string();
     if (context.source_root.size() > 1 && context.source_root.back() == '/') context.source_root.pop_back();
+    failWritesPastFileSizeLimit();
     for (const auto& request : outputs) {
         auto formatter = makeFormatter(request.format);
         if (!formatter) {
@@ -62,7 +64,7 @@ int writeOutputs(const Report& report, const ReportOptions& options) {
             FormatContext to_stdout = context;
             to_stdout.color = request.format == "text" && useColor(options.color, STDOUT_FILENO);
             formatter->write(report, std::cout, to_stdout);
-            std::cout.flush();
+            if (!outputWritten(std::cout, "stdout")) return kExitInputError;
             continue;
         }
         std::ofstream file(request.path, std::ios::trunc);
@@ -73,10 +75,7 @@ int writeOutputs(const Report& report, const ReportOptions& options) {
         FormatContext to_file = context;
         to_file.color = request.format == "text" && options.color == "always";
         formatter->write(report, file, to_file);
-        if (!file.flush()) {
-            std::cerr << "leakscope: --output " << request.path << ": write failed\n";
-            return kExitInputError;
-        }
+        if (!outputWritten(file, "--output " + request.path)) return kExitInputError;
     }
     return kExitClean;
 }

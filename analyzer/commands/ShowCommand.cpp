@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands/Commands.h"
+#include "commands/OutputCheck.h"
 #include "core/SnapshotJson.h"
 
 namespace leakscope::analyzer {
@@ -13,8 +14,9 @@ int runShow(const std::string& file) {
         return kExitInputError;
     }
     Symbolizer symbolizer;
+    failWritesPastFileSizeLimit();
     std::cout << snapshotToJson(*snapshot, symbolizer).dump(2) << "\n";
-    return kExitClean;
+    return outputWritten(std::cout, "stdout") ? kExitClean : kExitInputError;
 }
 
 }  // namespace leakscope::analyzer

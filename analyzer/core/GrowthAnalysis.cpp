@@ -130,6 +130,17 @@ std::optional<DoublingGrowth> judgeDoubling(const Series& count, const Series& b
     return DoublingGrowth{{onset, p, int(highs.size())}, theilSenPoints(logical)};
 }
 
+// Where the count's own rise ended: the index of its last new high when it has gone without one for
+// longer than the pause rule of judgeMetric allows (allowedPause), else `onset` (the count has not stopped
+// rising, or never rose).
+size_t countLevelledAt(const Series& count, size_t onset) {
+    const auto highs = newHighs(count);
+    if (highs.empty()) return onset;
+    const size_t end = count.size() - 1;
+    if (end - highs.back() <= allowedPause(count, highs.front() - 1, highs, 0)) return onset;
+    return std::max(onset, highs.back());
+}
+
 // Bytes that grew from `onset` on while the count did not: more than one block, and their number not
 // rising (Theil-Sen slope <= 0), so the rise came from blocks replaced by larger ones. A leak is blocks
 // that are never freed, and those raise the count of the call path that made them (valgrind memcheck and
@@ -140,10 +151,17 @@ std::optional<DoublingGrowth> judgeDoubling(const Series& count, const Series& b
 // assumes independent values (Hamed & Rao 1998 on Mann-Kendall under autocorrelation). A single block is
 // the exception: its bytes are one object's size, and an object that keeps growing is a leak (a buffer
 // realloc'ed larger every cycle).
+//
+// The count is taken from where its own rise ended, when it did: a pool or ring that fills up over the
+// first cycles and then only replaces its blocks has a rising count from the bytes' onset, but the
+// bytes' later new highs came after the count had levelled off (a 64-slot ring filled 6 slots a cycle:
+// count 6..64 in 11 cycles, then 64 for 9, while the bytes went on setting new highs from the varying
+// sizes, and the pair was judged growth).
 bool blocksReplaced(const Series& count, size_t onset) {
     const size_t end = count.size() - 1;
-    const uint64_t most = *std::max_element(count.begin() + long(onset), count.end());
-    return most > 1 && theilSenSlope(count, onset, end) <= 0;
+    const size_t from = countLevelledAt(count, onset);
+    const uint64_t most = *std::max_element(count.begin() + long(from), count.end());
+    return most > 1 && theilSenSlope(count, from, end) <= 0;
 }
 
 // See GrowthVerdict::inconclusive.

@@ -53,6 +53,18 @@ capture missing-kept "$leakscope" run --out "$work/kept" -- "$work/nonexist"
 expect_status missing-kept 2
 [[ $(cat "$work/kept/notes.txt") == mine ]] || fail "missing-kept: the existing --out directory was changed"
 
+# A report past the file-size limit (ulimit -f 1: 1,024 bytes): one line naming where and why, and exit 2
+# — not a death by SIGXFSZ (153) with the report cut short, nor the verdict's code over a cut report.
+[[ $(stat -c %s "$work/leak.out") -gt 1024 ]] || fail "toolarge: the leak report is too small to pass the limit"
+capture toolarge bash -c 'ulimit -f 1; exec "$0" report "$1"' "$leakscope" "$work/leak"
+expect_status toolarge 2
+[[ $(cat "$work/toolarge.err") == "leakscope: stdout: the output could not be written (File too large)" ]] \
+  || fail "toolarge: expected one line naming stdout and EFBIG, got: $(cat "$work/toolarge.err")"
+capture toolarge-file bash -c 'ulimit -f 1; exec "$0" check "$1" --format json --output "$2"' "$leakscope" "$work/leak" "$work/toolarge.json"
+expect_status toolarge-file 2
+[[ $(cat "$work/toolarge-file.err") == "leakscope: --output $work/toolarge.json: the output could not be written (File too large)" ]] \
+  || fail "toolarge-file: expected one line naming the file and EFBIG, got: $(cat "$work/toolarge-file.err")"
+
 # The user's preload (a jemalloc, say) after ours: ours must see malloc first to track anything.
 capture preload env LD_PRELOAD="$user_preload" "$leakscope" run --out "$work/preload" --check -- "$program" --leak --libs
 expect_status preload 1

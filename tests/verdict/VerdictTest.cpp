@@ -127,17 +127,36 @@ TEST_CASE("a bounded ring whose block sizes vary gates clean wherever its snapsh
         CHECK(run.process.exit_code == 0);
         CHECK(run.report["verdict"] == "clean");
         CHECK(findingsOfType(run.report, "growth").empty());
-        // What was not judged is the ring's bytes, said as such.
+        // What was not judged is the ring's bytes, said as such: replaced by larger blocks, or (a timer run
+        // under load gets few cycles in) still rising when the series ended. Either way not a gate failure.
         for (const auto& entry : run.report["not_judged"]) {
             const std::string reason = entry["reason"];
-            CHECK(reason.find("blocks were only replaced by larger ones") != std::string::npos);
+            const bool replaced = reason.find("blocks were only replaced by larger ones") != std::string::npos;
+            CHECK((replaced || (snapshots_by == "timer" && reason.find("was still rising") != std::string::npos)));
             CHECK(reason.find("ring_refill") != std::string::npos);
-            ++said_replaced;
+            said_replaced += replaced;
         }
     };
     for (int seed = 1; seed <= 20; ++seed) bounded("kth", seed);
     CHECK(said_replaced >= 4);  // the runs whose bytes passed the trend tests
     for (int seed = 1; seed <= 10; ++seed) bounded("timer", seed);
+}
+
+// The same kind with a pool that fills up first: F slots a cycle until 64, then refills only. The count
+// levels off while the bytes go on setting new highs from the sizes; judged as growth before the count was
+// taken from where its own rise ended (a new user's 64-slot ring filled 6 a cycle failed the gate on every
+// run). With the rule before that, 3 of these 20 seeds gated.
+TEST_CASE("a ring that fills up over its first cycles and then only refills gates clean in every run") {
+    const std::string ring = LEAKSCOPE_TARGET_VERDICT_RING;
+    for (int seed = 1; seed <= 20; ++seed) {
+        INFO("filling seed " << seed);
+        TemporaryDirectory dir;
+        auto run = checked(dir, {ring, "filling", "kth", "20", std::to_string(seed)});
+        INFO("report: " << run.report.dump(1));
+        CHECK(run.process.exit_code == 0);
+        CHECK(run.report["verdict"] == "clean");
+        CHECK(findingsOfType(run.report, "growth").empty());
+    }
 
     for (int seed = 1; seed <= 20; ++seed) {
         INFO("leaky seed " << seed);

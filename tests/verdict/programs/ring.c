@@ -5,9 +5,12 @@
  * ring_refill's call path is the number of slots; its bytes are a moving sum of the last sizes, which
  * rise for 448 iterations and fall back every 512.
  *
- * Usage: verdict_ring bounded|leaky kth|timer SNAPSHOTS SEED
+ * Usage: verdict_ring bounded|leaky|filling kth|timer SNAPSHOTS SEED
  *   bounded  64 slots for the whole run.
  *   leaky    the ring gains one slot per snapshot (a block kept every cycle, the twin that must gate).
+ *   filling  the ring starts with F slots and gains F per snapshot until it holds 64, F drawn from 5..8,
+ *            then only refills: a pool filling up over its first cycles. Its count levels off after
+ *            8-13 snapshots while its bytes go on setting new highs from the sizes (kth only).
  *   kth      leakscope_snapshot("cycle") after every k-th iteration, k drawn from 1..48 (seeded by SEED),
  *            from a phase of the sizes drawn too: 20 snapshots span about 500 iterations, so most of
  *            them land on one rising part of the sizes, and some runs see a fall.
@@ -54,13 +57,15 @@ static void on_alarm(int sig) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 || (strcmp(argv[1], "leaky") == 0 && strcmp(argv[2], "timer") == 0)) {
-        fprintf(stderr, "usage: verdict_ring bounded|leaky kth SNAPSHOTS SEED, or bounded timer SNAPSHOTS SEED\n");
+    if (argc != 5 || (strcmp(argv[1], "bounded") != 0 && strcmp(argv[2], "timer") == 0)) {
+        fprintf(stderr, "usage: verdict_ring bounded|leaky|filling kth SNAPSHOTS SEED, or bounded timer SNAPSHOTS SEED\n");
         return 2;
     }
     const int leaky = strcmp(argv[1], "leaky") == 0, timer = strcmp(argv[2], "timer") == 0;
     const int wanted = atoi(argv[3]);
     rng = (uint32_t)strtoul(argv[4], NULL, 10);
+    const unsigned fill = strcmp(argv[1], "filling") == 0 ? 5 + next_random(4) : 0;
+    if (fill) slots = fill;
     unsigned long i = 0;
     /* The ring is full before the first snapshot. */
     for (unsigned long start = BASE_SLOTS + (timer ? 0 : next_random(512)); i < start; ++i) advance(i, 0);
@@ -78,6 +83,7 @@ int main(int argc, char **argv) {
         for (int taken = 0; taken < wanted; ++taken) {
             for (unsigned k = 1 + next_random(48); k > 0; --k, ++i) advance(i, 0);
             if (leaky && slots < MAX_SLOTS) advance(i++, 1);
+            for (unsigned added = 0; fill && added < fill && slots < BASE_SLOTS; ++added) advance(i++, 1);
             leakscope_snapshot("cycle");
         }
     }
