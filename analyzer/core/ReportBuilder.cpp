@@ -355,7 +355,6 @@ std::string unmatchedLabelError(const SnapshotSet& set, const std::vector<std::s
 Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbolizer& symbolizer) {
     Report report;
     int judged_series = 0;
-    bool untracked_process = false;
     for (const auto& process : set.processes) {
         ProcessInfo info{.pid = process.pid, .start_ns = process.start_ns, .executable = process.executable,
                          .snapshots = int(process.snapshots.size()), .labels = {}};
@@ -363,10 +362,12 @@ Report buildReport(const SnapshotSet& set, const AnalysisOptions& options, Symbo
         report.processes.push_back(std::move(info));
         ProcessAnalysis analysis(process, options, symbolizer, report);
         analysis.run();
-        judged_series += analysis.judgedSeries();
-        untracked_process = untracked_process || analysis.hooksSawNothing();
+        // A process whose hooks saw nothing judged nothing, whatever its series; it has its not-judged
+        // entry. It no longer takes the evidence of the others away: a judged parent that runs `true` is
+        // "clean where judged" (docs/cli.md), not "not judged" as if no series had been judged at all.
+        if (!analysis.hooksSawNothing()) judged_series += analysis.judgedSeries();
     }
-    report.evidence = judged_series > 0 && !untracked_process;
+    report.evidence = judged_series > 0;
     // Followed processes that left no final snapshot: said, never gating (docs/analysis.md, "Not judged").
     for (auto& item : unjudgedProcesses(set)) report.not_judged.push_back(std::move(item));
     mergeFindingsWithSameStackKey(report.findings, options.warmup);

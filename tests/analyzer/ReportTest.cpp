@@ -248,6 +248,32 @@ TEST_CASE("thresholds let small growth pass the gate") {
     CHECK_FALSE(applyGate(report, gate).ok());
 }
 
+TEST_CASE("a process whose hooks saw nothing beside a judged one makes the report clean where judged, not not judged") {
+    // A parent with eight steady cycles and a child (fork + exec of /bin/true) whose hooks saw nothing:
+    // the child is listed as not judged, the parent's evidence stands (docs/cli.md: "not judged" only
+    // when no series was judged). Before, the child turned the whole verdict into "not judged".
+    SnapshotSetBuilder set;
+    for (int cycle = 0; cycle < 8; ++cycle) {
+        auto parent = syntheticSnapshot(10, "cycle", 100 + uint64_t(cycle), uint32_t(cycle));
+        parent.allocation(0x90000, 1000, 2, 2);
+        auto parsed = snapshot::parseSnapshot(parent.bytes(), "parent");
+        REQUIRE(parsed.ok());
+        set.add(std::move(*parsed));
+    }
+    auto child = snapshot::parseSnapshot(syntheticSnapshot(11, "exit", 500, 0).bytes(), "child");
+    REQUIRE(child.ok());
+    set.add(std::move(*child));
+    Symbolizer symbolizer;
+    Report report = buildReport(set.finish(), {}, symbolizer);
+    REQUIRE(applyGate(report, GateOptions{}).ok());
+    CHECK_FALSE(report.leak);
+    CHECK(report.evidence);
+    CHECK(verdictOf(report) == Verdict::CleanWhereJudged);
+    REQUIRE_FALSE(report.not_judged.empty());
+    for (const auto& item : report.not_judged) CHECK(item.pid == 11);
+    CHECK(render(report, "text").find("clean where judged") != std::string::npos);
+}
+
 TEST_CASE("a process whose hooks saw nothing is not judged and the report is never clean") {
     SnapshotSetBuilder set;
     for (int cycle = 0; cycle < 8; ++cycle) {
