@@ -9,6 +9,7 @@
 #include "core/FindingTypes.h"
 #include "core/FrameTrimmer.h"
 #include "core/GrowthAnalysis.h"
+#include "core/Plural.h"
 #include "core/ProcessRecords.h"
 #include "core/ReachabilityEvidence.h"
 #include "core/SnapshotJson.h"
@@ -80,6 +81,13 @@ public:
         if (!incomplete.empty()) report_.not_judged.push_back(
             {.pid = process_.pid, .start_ns = process_.start_ns, .label = "", .reason = incomplete, .what = "events", .command = ""});
         report_.events_not_stored += process_.lastSnapshot().counters.events_dropped;
+        // Snapshot requests merged into a pending one (a handler asking faster than snapshots are written):
+        // the snapshots the process asked for that are not files of their own, said rather than missing.
+        if (const uint64_t merged = process_.lastSnapshot().counters.snapshot_requests_merged)
+            report_.notes.push_back("pid " + std::to_string(process_.pid) + ": " + counted(merged, "snapshot request") +
+                                    " arrived while another was pending and " + (merged == 1 ? "was" : "were") +
+                                    " merged into it (first label kept): the process asked for " + std::to_string(merged) +
+                                    " more snapshot" + (merged == 1 ? "" : "s") + " than it wrote (docs/architecture.md, \"Host-safety contract: signals and concurrency\")");
     }
 
     int judgedSeries() const { return judged_series_; }

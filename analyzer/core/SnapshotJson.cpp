@@ -42,6 +42,7 @@ nlohmann::json countersToJson(const snapshot::Counters& c) {
             {"stacks", c.stacks},                   {"stack_table_full", c.stack_table_full},
             {"untracked_handles", c.untracked_handles},
             {"invalid_fd_closes", c.invalid_fd_closes}, {"unopened_fd_closes", c.unopened_fd_closes},
+            {"snapshot_requests_merged", c.snapshot_requests_merged},
             {"reachability_status", snapshot::reachabilityStatusName(c.reachability_status)},
             {"reachability_scan_ns", c.reachability_scan_ns}};
 }

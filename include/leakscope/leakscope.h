@@ -52,7 +52,9 @@ static inline void *leakscope_function_(void **slot) {
  * NULL means "snapshot"). Snapshots with the same label form the series that `leakscope report` checks
  * for per-cycle growth, so call it once per cycle at the same phase. Returns after the file is written.
  * A no-op when the preload is absent. May be called from a signal handler (the tool then writes the
- * snapshot when the interrupted code leaves the tracker, or on the spot when it was not inside it).
+ * snapshot when the interrupted code leaves the tracker, or on the spot when it was not inside it; a
+ * call from a handler while such a deferred snapshot is still pending is merged into it, the first
+ * label kept, and counted: the report then notes how many requests were merged).
  * A snapshot takes milliseconds: from a timer's handler, keep the timer slower than that, or the
  * handler runs again as soon as it returns and the interrupted thread never gets to run. */
 static inline void leakscope_snapshot(const char *label) {

@@ -11,6 +11,7 @@
 #include "hooks/RealFunctions.h"
 #include "tables/StackTable.h"
 #include "tracker/TrackerCore.h"
+#include "tracker/ThreadState.h"
 #include "tracker/TrackerInternals.h"
 
 namespace leakscope::preload {
@@ -56,6 +57,7 @@ void fillMemoryCounters(snapshot::Counters& counters) noexcept {
     counters.events_dropped = event_store::dropped();
     counters.invalid_fd_closes = event_store::countOf(snapshot::EventKind::InvalidFdClose);
     counters.unopened_fd_closes = event_store::countOf(snapshot::EventKind::UnopenedFdClose);
+    counters.snapshot_requests_merged = snapshotRequestsMerged();
     counters.stacks = stack_table::count();
     counters.stack_table_full = stack_table::fullCount();
 }

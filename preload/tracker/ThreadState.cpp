@@ -105,7 +105,15 @@ uint32_t currentThreadId() noexcept {
     return tThreadId;
 }
 
-void requestDeferredSnapshot() noexcept { gDeferredSnapshot.store(true, std::memory_order_relaxed); }
+// Requests merged into a pending one: counted, so that the report can say how many snapshots the
+// process asked for and did not get as files of their own (a lock-free fetch_add: signal-safe).
+std::atomic<uint64_t> gRequestsMerged{0};
+
+uint64_t snapshotRequestsMerged() noexcept { return gRequestsMerged.load(std::memory_order_relaxed); }
+
+void requestDeferredSnapshot() noexcept {
+    if (gDeferredSnapshot.exchange(true, std::memory_order_relaxed)) gRequestsMerged.fetch_add(1, std::memory_order_relaxed);
+}
 
 void requestDeferredApiSnapshot(const char* label) noexcept {
     if (!gApiLabelBusy.exchange(true, std::memory_order_acquire)) {
@@ -114,6 +122,8 @@ void requestDeferredApiSnapshot(const char* label) noexcept {
         if (length) std::memcpy(gApiLabel, label, length);
         gApiLabel[length] = '\0';
         gDeferredApi.store(true, std::memory_order_release);
+    } else {
+        gRequestsMerged.fetch_add(1, std::memory_order_relaxed);
     }
 }
 

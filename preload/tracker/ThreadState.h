@@ -13,6 +13,8 @@ bool threadInsideTracker() noexcept;
 // Asks for an external snapshot at the next safe point (the next outermost guard release on any
 // thread, or the exit snapshot, whichever comes first). Async-signal-safe.
 void requestDeferredSnapshot() noexcept;
+// Requests merged into one still pending since the preload initialised (Counters::snapshot_requests_merged).
+uint64_t snapshotRequestsMerged() noexcept;
 // The same for leakscope_snapshot(label) called from a signal handler that interrupted the tracker:
 // the label is kept (requests that arrive while one is pending are merged into it). Async-signal-safe.
 void requestDeferredApiSnapshot(const char* label) noexcept;

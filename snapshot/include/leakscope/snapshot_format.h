@@ -121,15 +121,17 @@ struct Counters {
     uint64_t untracked_handles;      // fds open in /proc/self/fd that no hook saw
     uint64_t reachability_status;    // ReachabilityStatus of this snapshot (version 2; 0 in version 1)
     uint64_t reachability_scan_ns;   // wall time the reachability scan took, 0 when it did not run
-    // New within version 2 (reserved and written zero before): older files read 0 here.
+    // New in version 3 (reserved and written zero before): older files read 0 here.
     uint64_t invalid_fd_closes;      // close of a negative fd (EventKind::InvalidFdClose)
     uint64_t unopened_fd_closes;     // EBADF close of an fd this process was never seen to hold (EventKind::UnopenedFdClose)
-    uint64_t reserved[1];
+    uint64_t snapshot_requests_merged;  // snapshot requests (leakscope_snapshot() from a signal handler, `leakscope
+                                        // snap`) that arrived while one was pending and were merged into it
 };
 static_assert(sizeof(Counters) == 192, "Counters layout is part of the format");
 
 static_assert(offsetof(Counters, reachability_status) == 152 && offsetof(Counters, reachability_scan_ns) == 160);
 static_assert(offsetof(Counters, invalid_fd_closes) == 168 && offsetof(Counters, unopened_fd_closes) == 176);
+static_assert(offsetof(Counters, snapshot_requests_merged) == 184);
 
 // Counters::reachability_status: whether this snapshot's live blocks were classified.
 enum class ReachabilityStatus : uint64_t {
